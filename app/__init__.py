@@ -1,0 +1,1 @@
+"""Lotsenboard: a real-time Kanban board for municipal digitalization teams."""

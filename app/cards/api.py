@@ -1,0 +1,76 @@
+"""JSON routes for cards."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.cards import queries, service
+from app.cards.models import CardCreate, CardFilter, CardMove, CardRead, CardUpdate, CardVersion
+from app.db import SessionDep
+from app.events.models import EventRead
+from app.events import service as events
+from app.web.deps import Actor, BoardDep, CardDep
+
+router = APIRouter(tags=["cards"])
+
+
+@router.get("/boards/{board_id}/cards", response_model=list[CardRead])
+def list_cards(
+    board: BoardDep,
+    session: SessionDep,
+    department: Annotated[list[int], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+    lotse: Annotated[list[int], Query()] = [],  # noqa: B006
+    phase: Annotated[list[int], Query()] = [],  # noqa: B006
+    tag: Annotated[list[str], Query(max_length=40)] = [],  # noqa: B006
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    archived: bool = False,
+) -> object:
+    """The board's cards matching all given filters (repeat a filter for "any of")."""
+    assert board.id is not None
+    filters = CardFilter(
+        department=department, lotse=lotse, phase=phase, tag=tag, q=q, archived=archived
+    )
+    return queries.list_cards(session, board_id=board.id, filters=filters)
+
+
+@router.post("/boards/{board_id}/cards", response_model=CardRead, status_code=201)
+def create_card(board_id: int, data: CardCreate, session: SessionDep, actor: Actor) -> object:
+    """Create a card in a phase of the board."""
+    return service.create_card(session, board_id=board_id, data=data, actor=actor)
+
+
+@router.get("/cards/{card_id}", response_model=CardRead)
+def read_card(card: CardDep) -> object:
+    """One card."""
+    return card
+
+
+@router.patch("/cards/{card_id}", response_model=CardRead)
+def update_card(card_id: int, data: CardUpdate, session: SessionDep, actor: Actor) -> object:
+    """Edit a card; 409 with the current card when `version` is stale."""
+    return service.update_card(session, card_id=card_id, data=data, actor=actor)
+
+
+@router.post("/cards/{card_id}/move", response_model=CardRead)
+def move_card(card_id: int, data: CardMove, session: SessionDep, actor: Actor) -> object:
+    """Move a card to a phase and position; 409 when stale or the phase blocks."""
+    return service.move_card(session, card_id=card_id, move=data, actor=actor)
+
+
+@router.post("/cards/{card_id}/archive", response_model=CardRead)
+def archive_card(card_id: int, data: CardVersion, session: SessionDep, actor: Actor) -> object:
+    """Archive a card."""
+    return service.archive_card(session, card_id=card_id, version=data.version, actor=actor)
+
+
+@router.post("/cards/{card_id}/restore", response_model=CardRead)
+def restore_card(card_id: int, data: CardVersion, session: SessionDep, actor: Actor) -> object:
+    """Restore an archived card to the end of its phase."""
+    return service.restore_card(session, card_id=card_id, version=data.version, actor=actor)
+
+
+@router.get("/cards/{card_id}/events", response_model=list[EventRead])
+def card_history(card: CardDep, session: SessionDep) -> object:
+    """The card's history, oldest first."""
+    assert card.id is not None
+    return events.list_card_events(session, card_id=card.id)

@@ -1,0 +1,58 @@
+"""Order within a phase: active cards hold positions 0..n-1, kept so under any moves."""
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from app.boards.models import Phase, WipMode
+from app.cards.models import Card
+from app.errors import WipLimitReached
+
+
+def active_count(session: Session, *, phase_id: int) -> int:
+    """How many active (not archived) cards the phase holds."""
+    statement = select(func.count()).where(
+        Card.phase_id == phase_id, col(Card.archived).is_(False)
+    )
+    return session.exec(statement).one()
+
+
+def check_wip(session: Session, *, phase: Phase, arriving: int = 1) -> bool:
+    """Raise WipLimitReached for a full blocking phase; True when a warning limit is exceeded."""
+    if phase.wip_limit is None:
+        return False
+    assert phase.id is not None
+    after = active_count(session, phase_id=phase.id) + arriving
+    if after <= phase.wip_limit:
+        return False
+    if phase.wip_mode == WipMode.block:
+        raise WipLimitReached(phase)
+    return True
+
+
+def close_gap(session: Session, *, phase_id: int, position: int) -> None:
+    """Shift the phase's active cards after `position` up by one."""
+    session.execute(
+        update(Card)
+        .where(
+            col(Card.phase_id) == phase_id,
+            col(Card.archived).is_(False),
+            col(Card.position) > position,
+        )
+        .values(position=col(Card.position) - 1)
+    )
+
+
+def open_gap(session: Session, *, phase_id: int, position: int) -> int:
+    """Make room at `position` (clamped to the end); return the position used."""
+    count = active_count(session, phase_id=phase_id)
+    position = max(0, min(position, count))
+    session.execute(
+        update(Card)
+        .where(
+            col(Card.phase_id) == phase_id,
+            col(Card.archived).is_(False),
+            col(Card.position) >= position,
+        )
+        .values(position=col(Card.position) + 1)
+    )
+    return position

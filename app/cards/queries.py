@@ -1,0 +1,85 @@
+"""Reading cards: one card, filtered lists, and a board with its phases in order."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, func, or_
+from sqlmodel import Session, col, select
+
+from app.boards.models import Board, Phase
+from app.boards.service import get_board, list_phases
+from app.cards.models import Card, CardFilter, CardTag
+from app.errors import NotFound
+
+
+def get_card(session: Session, *, card_id: int, board_id: int | None = None) -> Card:
+    """The card (of that board, when given), or NotFound."""
+    card = session.get(Card, card_id)
+    if card is None or (board_id is not None and card.board_id != board_id):
+        raise NotFound("card", card_id)
+    return card
+
+
+def list_cards(session: Session, *, board_id: int, filters: CardFilter | None = None) -> list[Card]:
+    """The board's cards matching every given filter, in phase and position order."""
+    filters = filters or CardFilter()
+    statement = (
+        select(Card)
+        .join(Phase, col(Phase.id) == col(Card.phase_id))
+        .where(Card.board_id == board_id, col(Card.archived).is_(filters.archived))
+        .order_by(col(Phase.position), col(Card.position), col(Card.id))
+    )
+    if filters.department:
+        statement = statement.where(col(Card.department_id).in_(filters.department))
+    if filters.lotse:
+        statement = statement.where(col(Card.lotse_id).in_(filters.lotse))
+    if filters.phase:
+        statement = statement.where(col(Card.phase_id).in_(filters.phase))
+    for tag in filters.tag:
+        statement = statement.where(
+            exists().where(col(CardTag.card_id) == col(Card.id), col(CardTag.tag) == tag)
+        )
+    if filters.q:
+        needle = filters.q.strip()
+        statement = statement.where(
+            or_(
+                col(Card.title).icontains(needle, autoescape=True),
+                col(Card.description).icontains(needle, autoescape=True),
+            )
+        )
+    return list(session.exec(statement))
+
+
+@dataclass
+class PhaseView:
+    phase: Phase
+    cards: list[Card] = field(default_factory=list)
+    # All active cards of the phase, filtered or not: the WIP count.
+    total: int = 0
+
+    @property
+    def over_limit(self) -> bool:
+        return self.phase.wip_limit is not None and self.total > self.phase.wip_limit
+
+
+@dataclass
+class BoardView:
+    board: Board
+    phases: list[PhaseView]
+
+
+def board_view(session: Session, *, board_id: int, filters: CardFilter | None = None) -> BoardView:
+    """The board with each phase's (filtered) active cards in order."""
+    board = get_board(session, board_id=board_id)
+    phases = [PhaseView(phase) for phase in list_phases(session, board_id=board_id)]
+    by_id = {view.phase.id: view for view in phases}
+    for card in list_cards(session, board_id=board_id, filters=filters):
+        by_id[card.phase_id].cards.append(card)
+    counts = session.exec(
+        select(Card.phase_id, func.count())
+        .where(Card.board_id == board_id, col(Card.archived).is_(False))
+        .group_by(col(Card.phase_id))
+    )
+    for phase_id, total in counts:
+        by_id[phase_id].total = total
+    return BoardView(board=board, phases=phases)
+

@@ -1,0 +1,193 @@
+"""Card rules: create, edit, move, archive, restore — each versioned and logged."""
+
+from typing import Any
+
+from sqlmodel import Session
+
+from app import clock
+from app.boards.service import get_phase
+from app.cards import positions
+from app.cards.models import Card, CardCreate, CardMove, CardRead, CardTag, CardUpdate
+from app.cards.queries import get_card
+from app.errors import Conflict, InvalidInput, NotFound, VersionConflict
+from app.events import names
+from app.events import service as events
+from app.events.service import lock_board
+from app.people.models import Department, Lotse
+
+
+def card_json(card: Card) -> dict[str, Any]:
+    return CardRead.model_validate(card).model_dump(
+        mode="json", exclude={"created_at", "updated_at"}
+    )
+
+
+def _locked_card(session: Session, card_id: int, version: int) -> Card:
+    """Lock the card's board, reload the card, and check the version the caller saw."""
+    board_id = get_card(session, card_id=card_id).board_id
+    lock_board(session, board_id)
+    card = session.get(Card, card_id, populate_existing=True)
+    if card is None:
+        raise NotFound("card", card_id)
+    session.refresh(card, ["tag_links"])
+    if card.version != version:
+        raise VersionConflict(card_json(card), version, _last_change(session, card_id))
+    return card
+
+
+def _last_change(session: Session, card_id: int) -> dict[str, Any] | None:
+    """Who changed the card last, and how: for the conflict message."""
+    last = events.last_card_event(session, card_id=card_id)
+    if last is None:
+        return None
+    return {"actor": last.actor, "type": last.type, "at": last.created_at.isoformat()}
+
+
+def _phase_of_board(session: Session, board_id: int, phase_id: int) -> Any:
+    try:
+        return get_phase(session, phase_id=phase_id, board_id=board_id)
+    except NotFound:
+        raise InvalidInput("phase_id", f"phase {phase_id} is not on board {board_id}") from None
+
+
+def _check_references(session: Session, values: dict[str, Any], card: Card | None) -> None:
+    """Department and lotse must exist and, when newly assigned, be active."""
+    for field, model in (("department_id", Department), ("lotse_id", Lotse)):
+        if field not in values or values[field] is None:
+            continue
+        if card is not None and getattr(card, field) == values[field]:
+            continue
+        row = session.get(model, values[field])
+        if row is None:
+            raise InvalidInput(field, f"{field.removesuffix('_id')} {values[field]} does not exist")
+        if not row.active:
+            raise InvalidInput(field, f"{field.removesuffix('_id')} {values[field]} is deactivated")
+
+
+def _set_tags(card: Card, tags: list[str]) -> None:
+    keep = set(tags)
+    card.tag_links = [link for link in card.tag_links if link.tag in keep]
+    present = {link.tag for link in card.tag_links}
+    for tag in tags:
+        if tag not in present:
+            card.tag_links.append(CardTag(tag=tag))
+
+
+def create_card(session: Session, *, board_id: int, data: CardCreate, actor: str) -> Card:
+    """A new card in a phase (default: at the end); logs card.created."""
+    lock_board(session, board_id)
+    phase = _phase_of_board(session, board_id, data.phase_id)
+    values = data.model_dump(exclude={"tags", "position"})
+    _check_references(session, values, None)
+    wip_exceeded = positions.check_wip(session, phase=phase)
+    position = positions.open_gap(
+        session, phase_id=data.phase_id, position=data.position if data.position is not None else 1 << 30
+    )
+    card = Card(board_id=board_id, position=position, **values)
+    _set_tags(card, data.tags)
+    session.add(card)
+    session.flush()
+    events.append(
+        session,
+        board_id=board_id,
+        type=names.CARD_CREATED,
+        actor=actor,
+        card_id=card.id,
+        payload={"after": card_json(card), "wip_exceeded": wip_exceeded},
+    )
+    session.commit()
+    return card
+
+
+def update_card(session: Session, *, card_id: int, data: CardUpdate, actor: str) -> Card:
+    """Change a card's fields; a stale version fails with the current card."""
+    card = _locked_card(session, card_id, data.version)
+    values = data.model_dump(exclude_unset=True, exclude={"version", "tags"})
+    for field in ("title", "priority"):
+        if field in values and values[field] is None:
+            raise InvalidInput(field, f"{field} cannot be null")
+    _check_references(session, values, card)
+    before = card_json(card)
+    for field, value in values.items():
+        setattr(card, field, value)
+    if data.tags is not None:
+        _set_tags(card, data.tags)
+    diff = events.changes(before, card_json(card))
+    if not diff["after"]:
+        session.rollback()
+        return card
+    _commit_card_change(session, card, names.CARD_UPDATED, actor, diff)
+    return card
+
+
+def move_card(session: Session, *, card_id: int, move: CardMove, actor: str) -> Card:
+    """Move a card to a phase and position; a stale version or a full blocking phase fails."""
+    card = _locked_card(session, card_id, move.version)
+    if card.archived:
+        raise Conflict(f"card {card_id} is archived; restore it first")
+    target = _phase_of_board(session, card.board_id, move.phase_id)
+    source_id, source_position = card.phase_id, card.position
+    changing_phase = target.id != source_id
+    wip_exceeded = positions.check_wip(session, phase=target) if changing_phase else False
+    last = positions.active_count(session, phase_id=target.id) - (0 if changing_phase else 1)
+    position = min(move.position, last)
+    if not changing_phase and position == source_position:
+        session.rollback()
+        return card
+    # Take the card out of the order first, so the shifts below skip it.
+    card.archived = True
+    session.flush()
+    positions.close_gap(session, phase_id=source_id, position=source_position)
+    card.position = positions.open_gap(session, phase_id=target.id, position=position)
+    card.phase_id = target.id
+    card.archived = False
+    payload = {
+        "before": {"phase_id": source_id, "position": source_position},
+        "after": {"phase_id": target.id, "position": card.position},
+        "wip_exceeded": wip_exceeded,
+    }
+    _commit_card_change(session, card, names.CARD_MOVED, actor, payload)
+    return card
+
+
+def archive_card(session: Session, *, card_id: int, version: int, actor: str) -> Card:
+    """Take a card off the board (it keeps its phase); logs card.archived."""
+    card = _locked_card(session, card_id, version)
+    if card.archived:
+        return card
+    card.archived = True
+    session.flush()
+    positions.close_gap(session, phase_id=card.phase_id, position=card.position)
+    payload = {"before": {"archived": False}, "after": {"archived": True}}
+    _commit_card_change(session, card, names.CARD_ARCHIVED, actor, payload)
+    return card
+
+
+def restore_card(session: Session, *, card_id: int, version: int, actor: str) -> Card:
+    """Bring an archived card back to the end of its phase; logs card.restored."""
+    card = _locked_card(session, card_id, version)
+    if not card.archived:
+        return card
+    phase = get_phase(session, phase_id=card.phase_id)
+    wip_exceeded = positions.check_wip(session, phase=phase)
+    card.position = positions.active_count(session, phase_id=card.phase_id)
+    card.archived = False
+    payload = {
+        "before": {"archived": True},
+        "after": {"archived": False, "position": card.position},
+        "wip_exceeded": wip_exceeded,
+    }
+    _commit_card_change(session, card, names.CARD_RESTORED, actor, payload)
+    return card
+
+
+def _commit_card_change(
+    session: Session, card: Card, kind: str, actor: str, payload: dict[str, Any]
+) -> None:
+    card.version += 1
+    card.updated_at = clock.now()
+    payload["version"] = card.version
+    events.append(
+        session, board_id=card.board_id, type=kind, actor=actor, card_id=card.id, payload=payload
+    )
+    session.commit()

@@ -1,0 +1,25 @@
+"""Event type names, shared by the log, the push, HX-Trigger and the digest."""
+
+BOARD_CREATED = "board.created"
+BOARD_UPDATED = "board.updated"
+BOARD_ARCHIVED = "board.archived"
+BOARD_RESTORED = "board.restored"
+
+PHASE_CREATED = "phase.created"
+PHASE_UPDATED = "phase.updated"
+PHASES_REORDERED = "phase.reordered"
+PHASE_REMOVED = "phase.removed"
+
+CARD_CREATED = "card.created"
+CARD_UPDATED = "card.updated"
+CARD_MOVED = "card.moved"
+CARD_ARCHIVED = "card.archived"
+CARD_RESTORED = "card.restored"
+
+DEPARTMENT_CREATED = "department.created"
+DEPARTMENT_UPDATED = "department.updated"
+DEPARTMENT_DELETED = "department.deleted"
+
+LOTSE_CREATED = "lotse.created"
+LOTSE_UPDATED = "lotse.updated"
+LOTSE_DELETED = "lotse.deleted"

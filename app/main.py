@@ -1,0 +1,48 @@
+"""The application factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import health
+from app.boards import api as boards_api
+from app.boards import views as boards_views
+from app.cards import api as cards_api
+from app.db import Database
+from app.events import api as events_api
+from app.people import api as people_api
+from app.settings import ROOT_DIR, Settings, get_settings
+from app.web import errors
+from app.web.limits import BodySizeLimit
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.db.dispose()
+
+    app = FastAPI(
+        title="Lotsenboard",
+        version="0.1.0",
+        description="Kanban board for the Digitallotsen of a Kommune.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = Database(settings.resolved_database_url)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    errors.install(app)
+    for router in (boards_api.router, cards_api.router, events_api.router, people_api.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    app.include_router(boards_views.router)
+    app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
+    return app

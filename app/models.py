@@ -1,0 +1,12 @@
+"""Every domain's tables in one registry, for Alembic and create_all."""
+
+from sqlmodel import SQLModel
+
+from app.boards.models import Board, Phase
+from app.cards.models import Card, CardTag
+from app.events.models import Event
+from app.people.models import Department, Lotse
+
+metadata = SQLModel.metadata
+
+__all__ = ["Board", "Card", "CardTag", "Department", "Event", "Lotse", "Phase", "metadata"]

@@ -1,0 +1,121 @@
+"""Test databases: SQLite by default, PostgreSQL with LOTSENBOARD_TEST_DB=postgres.
+
+Each run migrates one fresh database; every test starts from empty tables.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from app import migrate
+from app.db import Database
+from app.main import create_app
+from app.models import metadata
+from app.settings import Settings
+
+ENGINE = os.environ.get("LOTSENBOARD_TEST_DB", "sqlite")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "LOTSENBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def pytest_report_header() -> str:
+    return f"lotsenboard test database engine: {ENGINE}"
+
+
+class DatabaseFactory:
+    """Creates empty databases of the engine under test and drops them afterwards."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self.created: list[str] = []
+
+    def create(self) -> str:
+        name = f"lotsenboard_test_{uuid.uuid4().hex[:12]}"
+        if ENGINE == "sqlite":
+            return f"sqlite:///{self.tmp_dir / (name + '.db')}"
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self.created.append(name)
+        url = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
+        return url.render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if not self.created:
+            return
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in self.created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def database_url(database_factory: DatabaseFactory) -> str:
+    url = database_factory.create()
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def _shared_db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+def _empty_tables(database: Database) -> None:
+    tables = [table.name for table in reversed(metadata.sorted_tables)]
+    with database.engine.begin() as connection:
+        if database.is_sqlite:
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
+        else:
+            names = ", ".join(f'"{table}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def db(_shared_db: Database) -> Iterator[Database]:
+    """The migrated test database, emptied after the test."""
+    yield _shared_db
+    _empty_tables(_shared_db)
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    with db.session(write=True) as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path, secret_key="test-secret")
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+    application = create_app(settings)
+    yield application
+    application.state.db.dispose()
+
+
+@pytest.fixture
+def client(app) -> TestClient:  # type: ignore[no-untyped-def]
+    return TestClient(app)

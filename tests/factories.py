@@ -1,0 +1,54 @@
+"""Small builders for test data; every one goes through the services."""
+
+from itertools import count
+from typing import Any
+
+from sqlmodel import Session
+
+from app.boards import service as boards
+from app.boards.models import Board, BoardCreate, Phase, PhaseCreate
+from app.cards import service as cards
+from app.cards.models import Card, CardCreate
+from app.people import service as people
+from app.people.models import Department, DepartmentCreate, Lotse, LotseCreate
+
+ACTOR = "Test"
+_numbers = count(1)
+
+
+def make_board(
+    session: Session, *, name: str | None = None, phases: list[PhaseCreate] | None = None
+) -> Board:
+    data = BoardCreate(name=name or f"Board {next(_numbers)}")
+    if phases is None:
+        return boards.create_board(session, data=data, actor=ACTOR)
+    return boards.create_board(session, data=data, actor=ACTOR, phases=phases)
+
+
+def phases_of(session: Session, board: Board) -> list[Phase]:
+    assert board.id is not None
+    return boards.list_phases(session, board_id=board.id)
+
+
+def make_department(session: Session, **overrides: Any) -> Department:
+    number = next(_numbers)
+    values: dict[str, Any] = {"name": f"Fachbereich {number}", "code": f"FB{number}"}
+    values.update(overrides)
+    return people.create_department(session, data=DepartmentCreate(**values), actor=ACTOR)
+
+
+def make_lotse(session: Session, **overrides: Any) -> Lotse:
+    values: dict[str, Any] = {"name": f"Lotsin {next(_numbers)}"}
+    values.update(overrides)
+    if "department_id" not in values:
+        values["department_id"] = make_department(session).id
+    return people.create_lotse(session, data=LotseCreate(**values), actor=ACTOR)
+
+
+def make_card(session: Session, board: Board, **overrides: Any) -> Card:
+    values: dict[str, Any] = {"title": f"Maßnahme {next(_numbers)}"}
+    values.update(overrides)
+    if "phase_id" not in values:
+        values["phase_id"] = phases_of(session, board)[0].id
+    assert board.id is not None
+    return cards.create_card(session, board_id=board.id, data=CardCreate(**values), actor=ACTOR)

@@ -1,0 +1,45 @@
+"""Assertions shared by several test layers."""
+
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlmodel import Session
+
+from app.cards.models import Card
+from app.db import Database
+from app.events.models import Event
+from app.models import metadata
+
+
+def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, sorted: to prove a request changed nothing."""
+    snapshot: dict[str, list[tuple[Any, ...]]] = {}
+    with db.engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            rows = connection.execute(text(f'SELECT * FROM "{table.name}"')).all()
+            snapshot[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return snapshot
+
+
+def assert_valid_order(session: Session, board_id: int) -> None:
+    """Active cards of each phase hold positions 0..n-1, each once."""
+    rows = session.execute(
+        select(Card.phase_id, Card.position).where(
+            Card.board_id == board_id, Card.archived.is_(False)  # type: ignore[attr-defined]
+        )
+    ).all()
+    by_phase: dict[int, list[int]] = {}
+    for phase_id, position in rows:
+        by_phase.setdefault(phase_id, []).append(position)
+    for phase_id, found in by_phase.items():
+        assert sorted(found) == list(range(len(found))), f"phase {phase_id}: {sorted(found)}"
+
+
+def assert_gapless_seqs(session: Session, board_id: int) -> list[int]:
+    seqs = list(
+        session.execute(
+            select(Event.seq).where(Event.board_id == board_id).order_by(Event.seq)  # type: ignore[arg-type]
+        ).scalars()
+    )
+    assert seqs == list(range(1, len(seqs) + 1))
+    return seqs
