@@ -13,7 +13,9 @@ cli = typer.Typer(help="Lotsenboard – Kanban-Board für Digitallotsen.", no_ar
 
 @cli.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to bind (default from settings).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (default from settings).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
 ) -> None:
@@ -43,12 +45,22 @@ def migrate() -> None:
 
 
 @cli.command()
-def demo() -> None:
+def demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Only when the database holds no board yet.")
+    ] = False,
+) -> None:
     """Load the demo Kommune (idempotent: a second run changes nothing)."""
+    from app.boards import service as boards
     from app.demo import load_demo
 
     db = Database(get_settings().resolved_database_url)
     try:
+        if if_empty:
+            with db.session() as session:
+                if boards.list_boards(session, include_archived=True):
+                    typer.echo("Datenbank enthält schon Boards: keine Demo geladen.")
+                    return
         loaded = load_demo(db)
     finally:
         db.dispose()

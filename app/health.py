@@ -23,5 +23,7 @@ def readyz(db: DatabaseDep) -> JSONResponse:
     except Exception:
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     if not migrate.at_head(db.engine, db.url):
-        return JSONResponse({"status": "unavailable", "database": "migrations pending"}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "database": "migrations pending"}, status_code=503
+        )
     return JSONResponse({"status": "ok", "database": "ok"})

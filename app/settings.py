@@ -14,9 +14,15 @@ ROOT_DIR = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LOTSENBOARD_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default=ROOT_DIR / "var", description="Where the SQLite file and the generated secret live.")
-    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir.")
-    secret_key: str = Field(default="", description="Signs sessions; generated and kept in data_dir when empty.")
+    data_dir: Path = Field(
+        default=ROOT_DIR / "var", description="Where the SQLite file and the generated secret live."
+    )
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means SQLite in data_dir."
+    )
+    secret_key: str = Field(
+        default="", description="Signs sessions; generated and kept in data_dir when empty."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)

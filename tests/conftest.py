@@ -15,14 +15,14 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import migrate
-from app.db import Database
+from app.db import Database, normalize_url
 from app.main import create_app
 from app.models import metadata
 from app.settings import Settings
 
 ENGINE = os.environ.get("LOTSENBOARD_TEST_DB", "sqlite")
-POSTGRES_ADMIN_URL = os.environ.get(
-    "LOTSENBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+POSTGRES_ADMIN_URL = normalize_url(
+    os.environ.get("LOTSENBOARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 )
 
 

@@ -25,7 +25,8 @@ def assert_valid_order(session: Session, board_id: int) -> None:
     """Active cards of each phase hold positions 0..n-1, each once."""
     rows = session.execute(
         select(Card.phase_id, Card.position).where(
-            Card.board_id == board_id, Card.archived.is_(False)  # type: ignore[attr-defined]
+            Card.board_id == board_id,
+            Card.archived.is_(False),  # type: ignore[attr-defined]
         )
     ).all()
     by_phase: dict[int, list[int]] = {}

@@ -107,9 +107,7 @@ def add_phase(board_id: int, data: PhaseCreate, session: SessionDep, actor: Acto
 @router.put("/boards/{board_id}/phases/order", response_model=list[PhaseRead])
 def reorder_phases(board_id: int, data: PhaseOrder, session: SessionDep, actor: Actor) -> object:
     """Reorder all phases of the board."""
-    return service.reorder_phases(
-        session, board_id=board_id, phase_ids=data.phase_ids, actor=actor
-    )
+    return service.reorder_phases(session, board_id=board_id, phase_ids=data.phase_ids, actor=actor)
 
 
 @router.patch("/boards/{board_id}/phases/{phase_id}", response_model=PhaseRead)

@@ -70,7 +70,9 @@ class PhaseCreate(BaseModel):
     wip_limit: int | None = Field(default=None, ge=1, le=10_000)
     wip_mode: WipMode = WipMode.warn
     is_done: bool = False
-    position: int | None = Field(default=None, ge=0, description="Index among the phases; default last.")
+    position: int | None = Field(
+        default=None, ge=0, description="Index among the phases; default last."
+    )
 
 
 class PhaseUpdate(BaseModel):

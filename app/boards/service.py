@@ -192,9 +192,7 @@ def update_phase(
         session.rollback()
         return phase
     phase.updated_at = clock.now()
-    events.append(
-        session, board_id=board_id, type=names.PHASE_UPDATED, actor=actor, payload=diff
-    )
+    events.append(session, board_id=board_id, type=names.PHASE_UPDATED, actor=actor, payload=diff)
     session.commit()
     return phase
 
@@ -205,7 +203,7 @@ def reorder_phases(
     """Put the board's phases in the given order (all of them, each once)."""
     lock_board(session, board_id)
     phases = list_phases(session, board_id=board_id)
-    by_id = {phase.id: phase for phase in phases}
+    by_id: dict[int, Phase] = {phase.id: phase for phase in phases if phase.id is not None}
     if sorted(phase_ids) != sorted(by_id):
         raise InvalidInput("phase_ids", "must list every phase of the board exactly once")
     before = [phase.id for phase in phases]
@@ -291,4 +289,3 @@ def _renumber(phases: list[Phase]) -> None:
     for index, phase in enumerate(phases):
         if phase.position != index:
             phase.position = index
-

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query
 from app.cards import queries, service
 from app.cards.models import CardCreate, CardFilter, CardMove, CardRead, CardUpdate, CardVersion
 from app.db import SessionDep
-from app.events.models import EventRead
 from app.events import service as events
+from app.events.models import EventRead
 from app.web.deps import Actor, BoardDep, CardDep
 
 router = APIRouter(tags=["cards"])

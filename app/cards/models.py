@@ -81,7 +81,9 @@ class CardCreate(BaseModel):
     size: Size | None = None
     due_date: date | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=20)
-    position: int | None = Field(default=None, ge=0, description="Index in the phase; default last.")
+    position: int | None = Field(
+        default=None, ge=0, description="Index in the phase; default last."
+    )
 
     _tags = field_validator("tags")(_clean_tags)
 

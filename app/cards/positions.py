@@ -10,9 +10,7 @@ from app.errors import WipLimitReached
 
 def active_count(session: Session, *, phase_id: int) -> int:
     """How many active (not archived) cards the phase holds."""
-    statement = select(func.count()).where(
-        Card.phase_id == phase_id, col(Card.archived).is_(False)
-    )
+    statement = select(func.count()).where(Card.phase_id == phase_id, col(Card.archived).is_(False))
     return session.exec(statement).one()
 
 

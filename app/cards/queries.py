@@ -82,4 +82,3 @@ def board_view(session: Session, *, board_id: int, filters: CardFilter | None = 
     for phase_id, total in counts:
         by_id[phase_id].total = total
     return BoardView(board=board, phases=phases)
-

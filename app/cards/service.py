@@ -52,7 +52,11 @@ def _phase_of_board(session: Session, board_id: int, phase_id: int) -> Any:
 
 def _check_references(session: Session, values: dict[str, Any], card: Card | None) -> None:
     """Department and lotse must exist and, when newly assigned, be active."""
-    for field, model in (("department_id", Department), ("lotse_id", Lotse)):
+    models: tuple[tuple[str, type[Department] | type[Lotse]], ...] = (
+        ("department_id", Department),
+        ("lotse_id", Lotse),
+    )
+    for field, model in models:
         if field not in values or values[field] is None:
             continue
         if card is not None and getattr(card, field) == values[field]:
@@ -60,7 +64,7 @@ def _check_references(session: Session, values: dict[str, Any], card: Card | Non
         row = session.get(model, values[field])
         if row is None:
             raise InvalidInput(field, f"{field.removesuffix('_id')} {values[field]} does not exist")
-        if not row.active:
+        if not getattr(row, "active", False):
             raise InvalidInput(field, f"{field.removesuffix('_id')} {values[field]} is deactivated")
 
 
@@ -70,7 +74,8 @@ def _set_tags(card: Card, tags: list[str]) -> None:
     present = {link.tag for link in card.tag_links}
     for tag in tags:
         if tag not in present:
-            card.tag_links.append(CardTag(tag=tag))
+            # card_id is filled in by the relationship when the card is flushed.
+            card.tag_links.append(CardTag(tag=tag))  # type: ignore[call-arg]
 
 
 def create_card(session: Session, *, board_id: int, data: CardCreate, actor: str) -> Card:
@@ -81,7 +86,9 @@ def create_card(session: Session, *, board_id: int, data: CardCreate, actor: str
     _check_references(session, values, None)
     wip_exceeded = positions.check_wip(session, phase=phase)
     position = positions.open_gap(
-        session, phase_id=data.phase_id, position=data.position if data.position is not None else 1 << 30
+        session,
+        phase_id=data.phase_id,
+        position=data.position if data.position is not None else 1 << 30,
     )
     card = Card(board_id=board_id, position=position, **values)
     _set_tags(card, data.tags)

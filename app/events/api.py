@@ -16,7 +16,9 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 @router.get("/boards/{board_id}/events", response_model=list[EventRead])
-def board_events(board: BoardDep, session: SessionDep, after: After = 0, limit: Limit = 500) -> object:
+def board_events(
+    board: BoardDep, session: SessionDep, after: After = 0, limit: Limit = 500
+) -> object:
     """The board's events after a seq, in seq order (gap recovery, history)."""
     assert board.id is not None
     return service.list_events(session, board_id=board.id, after=after, limit=limit)

@@ -37,10 +37,10 @@ def append(
     """Add an event with the stream's next seq; the caller commits."""
     if board_id is None:
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _GLOBAL_STREAM_LOCK})
-        last = session.exec(
-            select(func.max(Event.seq)).where(col(Event.board_id).is_(None))
-        ).one()
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _GLOBAL_STREAM_LOCK}
+            )
+        last = session.exec(select(func.max(Event.seq)).where(col(Event.board_id).is_(None))).one()
         seq = (last or 0) + 1
     else:
         seq = session.execute(

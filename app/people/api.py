@@ -40,9 +40,7 @@ def update_department(
     department_id: int, data: DepartmentUpdate, session: SessionDep, actor: Actor
 ) -> object:
     """Edit, deactivate (`active: false`) or reactivate a department."""
-    return service.update_department(
-        session, department_id=department_id, data=data, actor=actor
-    )
+    return service.update_department(session, department_id=department_id, data=data, actor=actor)
 
 
 @router.delete("/departments/{department_id}", status_code=204)
@@ -57,9 +55,7 @@ def list_lotsen(
     session: SessionDep, department: int | None = None, include_inactive: bool = True
 ) -> object:
     """Lotsen by name, optionally of one department."""
-    return service.list_lotsen(
-        session, department_id=department, include_inactive=include_inactive
-    )
+    return service.list_lotsen(session, department_id=department, include_inactive=include_inactive)
 
 
 @router.post("/lotsen", response_model=LotseRead, status_code=201)

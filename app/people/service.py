@@ -91,9 +91,7 @@ def update_department(
         session.rollback()
         return department
     department.updated_at = clock.now()
-    events.append(
-        session, board_id=None, type=names.DEPARTMENT_UPDATED, actor=actor, payload=diff
-    )
+    events.append(session, board_id=None, type=names.DEPARTMENT_UPDATED, actor=actor, payload=diff)
     session.commit()
     return department
 

@@ -4,8 +4,8 @@ from sqlmodel import Session, select
 from app.boards import service as boards
 from app.boards.models import BoardUpdate, PhaseCreate, PhaseUpdate, WipMode
 from app.cards import queries
-from app.cards.models import CardCreate
 from app.cards import service as cards
+from app.cards.models import CardCreate
 from app.errors import Conflict, InvalidInput, NotFound
 from app.events import names
 from app.events import service as events
@@ -67,7 +67,12 @@ def test_add_phase_at_index_renumbers(session: Session) -> None:
         actor=ACTOR,
     )
     phases = phases_of(session, board)
-    assert [p.name for p in phases][:4] == ["Ideenspeicher", "Priorisiert", "Prozessanalyse", "In Umsetzung"]
+    assert [p.name for p in phases][:4] == [
+        "Ideenspeicher",
+        "Priorisiert",
+        "Prozessanalyse",
+        "In Umsetzung",
+    ]
     assert [p.position for p in phases] == list(range(5))
     assert phases[2].wip_limit == 3 and phases[2].wip_mode == WipMode.block
 
@@ -80,7 +85,11 @@ def test_phase_names_are_unique_per_board(session: Session) -> None:
     first = phases_of(session, board)[0]
     with pytest.raises(Conflict):
         boards.update_phase(
-            session, board_id=board.id, phase_id=first.id, data=PhaseUpdate(name="Erledigt"), actor=ACTOR
+            session,
+            board_id=board.id,
+            phase_id=first.id,
+            data=PhaseUpdate(name="Erledigt"),
+            actor=ACTOR,
         )
     # Another board may use the name.
     boards.add_phase(session, board_id=other.id, data=PhaseCreate(name="Test/Pilot"), actor=ACTOR)
@@ -110,7 +119,11 @@ def test_phase_of_another_board_is_not_found(session: Session) -> None:
     other_phase = phases_of(session, make_board(session))[0]
     with pytest.raises(NotFound):
         boards.update_phase(
-            session, board_id=board.id, phase_id=other_phase.id, data=PhaseUpdate(name="X"), actor=ACTOR
+            session,
+            board_id=board.id,
+            phase_id=other_phase.id,
+            data=PhaseUpdate(name="X"),
+            actor=ACTOR,
         )
 
 
@@ -126,13 +139,17 @@ def test_reorder_needs_every_phase_once(session: Session) -> None:
     assert events.list_events(session, board_id=board.id)[-1].type == names.PHASES_REORDERED
 
 
-def test_removing_a_phase_with_cards_and_no_target_fails_and_loses_nothing(session: Session) -> None:
+def test_removing_a_phase_with_cards_and_no_target_fails_and_loses_nothing(
+    session: Session,
+) -> None:
     board = make_board(session)
     source = phases_of(session, board)[1]
     made = [make_card(session, board, phase_id=source.id) for _ in range(3)]
     seq_before = boards.get_board(session, board_id=board.id).last_seq
     with pytest.raises(Conflict) as raised:
-        boards.remove_phase(session, board_id=board.id, phase_id=source.id, target_phase_id=None, actor=ACTOR)
+        boards.remove_phase(
+            session, board_id=board.id, phase_id=source.id, target_phase_id=None, actor=ACTOR
+        )
     assert raised.value.extra["card_count"] == 3
     session.rollback()
     assert boards.get_phase(session, phase_id=source.id).name == source.name
@@ -150,7 +167,9 @@ def test_removing_a_phase_moves_every_card_to_the_target(session: Session) -> No
     archived = make_card(session, board, phase_id=source.id)
     cards.archive_card(session, card_id=archived.id, version=archived.version, actor=ACTOR)
 
-    boards.remove_phase(session, board_id=board.id, phase_id=source.id, target_phase_id=target.id, actor=ACTOR)
+    boards.remove_phase(
+        session, board_id=board.id, phase_id=source.id, target_phase_id=target.id, actor=ACTOR
+    )
 
     in_target = [c.id for c in queries.board_view(session, board_id=board.id).phases[1].cards]
     assert in_target == [existing.id, *[c.id for c in moving]]
@@ -170,7 +189,9 @@ def test_remove_phase_target_must_be_another_phase_of_the_board(session: Session
     make_card(session, board, phase_id=phase.id)
     for target in (phase.id, foreign.id, 424242):
         with pytest.raises(InvalidInput):
-            boards.remove_phase(session, board_id=board.id, phase_id=phase.id, target_phase_id=target, actor=ACTOR)
+            boards.remove_phase(
+                session, board_id=board.id, phase_id=phase.id, target_phase_id=target, actor=ACTOR
+            )
         session.rollback()
     assert len(phases_of(session, board)) == 4
 
@@ -179,14 +200,20 @@ def test_last_phase_cannot_be_removed(session: Session) -> None:
     board = make_board(session, phases=[PhaseCreate(name="Einzige")])
     with pytest.raises(Conflict):
         boards.remove_phase(
-            session, board_id=board.id, phase_id=phases_of(session, board)[0].id, target_phase_id=None, actor=ACTOR
+            session,
+            board_id=board.id,
+            phase_id=phases_of(session, board)[0].id,
+            target_phase_id=None,
+            actor=ACTOR,
         )
 
 
 def test_empty_phase_is_removed_without_target(session: Session) -> None:
     board = make_board(session)
     phase = phases_of(session, board)[0]
-    boards.remove_phase(session, board_id=board.id, phase_id=phase.id, target_phase_id=None, actor=ACTOR)
+    boards.remove_phase(
+        session, board_id=board.id, phase_id=phase.id, target_phase_id=None, actor=ACTOR
+    )
     assert phase.id not in [p.id for p in phases_of(session, board)]
     # Events about the phase survive it.
     assert session.exec(select(Event).where(Event.type == names.PHASE_REMOVED)).one()

@@ -1,0 +1,57 @@
+# Lotsenboard — the verbs: run, test, lint, migration name=...
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-sqlite test-postgres lint format migration clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(STAMP)
+
+## run: migrate, load the demo Kommune into an empty database, serve on 127.0.0.1:8000
+run: install
+	$(BIN)/lotsenboard migrate
+	$(BIN)/lotsenboard demo --if-empty
+	$(BIN)/lotsenboard serve
+
+## test: the whole suite on SQLite, and again on PostgreSQL when LOTSENBOARD_TEST_POSTGRES_URL is set
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$LOTSENBOARD_TEST_POSTGRES_URL" ]; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else \
+		echo "LOTSENBOARD_TEST_POSTGRES_URL is not set: PostgreSQL run skipped"; \
+	fi
+
+test-sqlite: install
+	LOTSENBOARD_TEST_DB=sqlite $(BIN)/pytest --cov=app --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+test-postgres: install
+	LOTSENBOARD_TEST_DB=postgres $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/mypy app
+
+format: install
+	$(BIN)/ruff check --fix app tests migrations
+	$(BIN)/ruff format app tests migrations
+
+## migration name=add_something: autogenerate a migration from the models (then read and fix it)
+migration: install
+	@test -n "$(name)" || (echo "usage: make migration name=short_slug" && exit 2)
+	$(BIN)/alembic upgrade head
+	$(BIN)/alembic revision --autogenerate -m "$(name)"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
