@@ -40,10 +40,10 @@ def close_gap(session: Session, *, phase_id: int, position: int) -> None:
     )
 
 
-def open_gap(session: Session, *, phase_id: int, position: int) -> int:
-    """Make room at `position` (clamped to the end); return the position used."""
+def open_gap(session: Session, *, phase_id: int, position: int | None) -> int:
+    """Make room at `position` (clamped; None: the end); return the position used."""
     count = active_count(session, phase_id=phase_id)
-    position = max(0, min(position, count))
+    position = count if position is None else max(0, min(position, count))
     session.execute(
         update(Card)
         .where(

@@ -85,11 +85,7 @@ def create_card(session: Session, *, board_id: int, data: CardCreate, actor: str
     values = data.model_dump(exclude={"tags", "position"})
     _check_references(session, values, None)
     wip_exceeded = positions.check_wip(session, phase=phase)
-    position = positions.open_gap(
-        session,
-        phase_id=data.phase_id,
-        position=data.position if data.position is not None else 1 << 30,
-    )
+    position = positions.open_gap(session, phase_id=data.phase_id, position=data.position)
     card = Card(board_id=board_id, position=position, **values)
     _set_tags(card, data.tags)
     session.add(card)

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -37,8 +37,33 @@ def error_body(error: DomainError) -> dict[str, Any]:
     return {"detail": detail, "code": error.code, **extra}
 
 
-async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+_PAGE_MESSAGES = {
+    404: "Diese Seite gibt es nicht (mehr).",
+    409: "Die Änderung passt nicht zum aktuellen Stand.",
+    422: "Die Eingabe ist ungültig.",
+    500: "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später noch einmal.",
+}
+
+
+def _wants_page(request: Request) -> bool:
+    """Pages get HTML errors; the API and machine clients get JSON."""
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _page(request: Request, status: int) -> Response:
+    from app.web.templating import templates
+
+    message = _PAGE_MESSAGES.get(status, "Die Anfrage konnte nicht bearbeitet werden.")
+    context = {"status": status, "message": message}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
+    if _wants_page(request):
+        return _page(request, status_for(error))
     return JSONResponse(jsonable_encoder(error_body(error)), status_code=status_for(error))
 
 
@@ -59,15 +84,19 @@ async def _integrity_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    if _wants_page(request) and error.status_code >= 400:
+        return _page(request, error.status_code)
     return JSONResponse(
         {"detail": error.detail}, status_code=error.status_code, headers=error.headers
     )
 
 
-async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+async def _unexpected(request: Request, error: Exception) -> Response:
     log.exception("unhandled error", exc_info=error)
+    if _wants_page(request):
+        return _page(request, 500)
     return JSONResponse({"detail": "internal server error", "code": "internal"}, status_code=500)
 
 

@@ -1,0 +1,104 @@
+"""The `lotsenboard` command as an operator uses it."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+from sqlmodel import func, select
+from typer.testing import CliRunner
+
+from app.boards.models import Board
+from app.cards.models import Card
+from app.cli import cli
+from app.db import Database
+from app.events.models import Event
+from app.settings import get_settings
+from tests.conftest import DatabaseFactory
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fresh_url(
+    database_factory: DatabaseFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[str]:
+    """An empty database the CLI is pointed at through the environment."""
+    url = database_factory.create()
+    monkeypatch.setenv("LOTSENBOARD_DATABASE_URL", url)
+    monkeypatch.setenv("LOTSENBOARD_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def _counts(url: str) -> tuple[int, int, int]:
+    db = Database(url)
+    try:
+        with db.session() as session:
+            return (
+                session.exec(select(func.count()).select_from(Board)).one(),
+                session.exec(select(func.count()).select_from(Card)).one(),
+                session.exec(select(func.count()).select_from(Event)).one(),
+            )
+    finally:
+        db.dispose()
+
+
+def test_migrate_then_demo_twice_loads_the_demo_once(fresh_url: str) -> None:
+    result = runner.invoke(cli, ["migrate"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "geladen" in result.output
+    loaded = _counts(fresh_url)
+    boards, cards, events = loaded
+    assert boards == 1 and 90 <= cards <= 110 and events > cards
+    for args in (["demo"], ["demo", "--if-empty"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert _counts(fresh_url) == loaded
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_answers_health_and_readiness(fresh_url: str, tmp_path: Path) -> None:
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LOTSENBOARD_DATABASE_URL": fresh_url,
+        "LOTSENBOARD_DATA_DIR": str(tmp_path),
+    }
+    command = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok"}
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        assert (ready.status_code, ready.json()["status"]) == (200, "ok")
+        assert "server" not in ready.headers
+        # The generated secret key is kept for the next start.
+        assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
