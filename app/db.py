@@ -139,3 +139,15 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 DatabaseDep = Annotated[Database, Depends(get_db)]
+
+
+def end_unchanged(session: Session, *objects: object) -> None:
+    """End a transaction that changed nothing, keeping `objects` as they were read.
+
+    A plain rollback would expire them, and the next access could show a newer
+    state than the one the caller's check was made against.
+    """
+    for obj in objects:
+        if obj in session:
+            session.expunge(obj)
+    session.rollback()

@@ -8,13 +8,18 @@ from fastapi.staticfiles import StaticFiles
 
 from app import health
 from app.boards import api as boards_api
+from app.boards import settings_views as board_settings_views
 from app.boards import views as boards_views
 from app.cards import api as cards_api
+from app.cards import views as cards_views
 from app.db import Database
 from app.events import api as events_api
+from app.pages import views as pages_views
 from app.people import api as people_api
+from app.people import views as people_views
 from app.settings import ROOT_DIR, Settings, get_settings
 from app.web import errors
+from app.web.i18n import LanguageMiddleware
 from app.web.limits import BodySizeLimit
 
 API_PREFIX = "/api/v1"
@@ -38,11 +43,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = Database(settings.resolved_database_url)
+    app.add_middleware(LanguageMiddleware, configured=settings.language)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
     for router in (boards_api.router, cards_api.router, events_api.router, people_api.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
-    app.include_router(boards_views.router)
+    for router in (
+        boards_views.router,
+        board_settings_views.router,
+        cards_views.router,
+        people_views.router,
+        pages_views.router,
+    ):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
     return app

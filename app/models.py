@@ -5,8 +5,20 @@ from sqlmodel import SQLModel
 from app.boards.models import Board, Phase
 from app.cards.models import Card, CardTag
 from app.events.models import Event
+from app.pages.models import Feedback, SiteText
 from app.people.models import Department, Lotse
 
 metadata = SQLModel.metadata
 
-__all__ = ["Board", "Card", "CardTag", "Department", "Event", "Lotse", "Phase", "metadata"]
+__all__ = [
+    "Board",
+    "Card",
+    "CardTag",
+    "Department",
+    "Event",
+    "Feedback",
+    "Lotse",
+    "Phase",
+    "SiteText",
+    "metadata",
+]

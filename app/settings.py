@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     time_zone: str = "Europe/Berlin"
     base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    language: str = Field(
+        default="de",
+        pattern=r"^(de|en|auto)$",
+        description="UI language; auto follows the browser.",
+    )
 
     @field_validator("time_zone")
     @classmethod

@@ -15,6 +15,7 @@ from app.boards.models import (
     PhaseUpdate,
 )
 from app.cards.models import Card
+from app.db import end_unchanged
 from app.errors import Conflict, InvalidInput, NotFound
 from app.events import names
 from app.events import service as events
@@ -128,7 +129,7 @@ def _commit_board_change(
     after = _board_json(board)
     diff = events.changes(before, after)
     if not diff["after"]:
-        session.rollback()
+        end_unchanged(session, board)
         return board
     board.updated_at = clock.now()
     assert board.id is not None
@@ -189,7 +190,7 @@ def update_phase(
         setattr(phase, field, value)
     diff = events.changes(before, _phase_json(phase))
     if not diff["after"]:
-        session.rollback()
+        end_unchanged(session, phase)
         return phase
     phase.updated_at = clock.now()
     events.append(session, board_id=board_id, type=names.PHASE_UPDATED, actor=actor, payload=diff)
@@ -208,7 +209,7 @@ def reorder_phases(
         raise InvalidInput("phase_ids", "must list every phase of the board exactly once")
     before = [phase.id for phase in phases]
     if before == phase_ids:
-        session.rollback()
+        end_unchanged(session, *phases)
         return phases
     ordered = [by_id[phase_id] for phase_id in phase_ids]
     _renumber(ordered)

@@ -1,14 +1,20 @@
-"""HTML pages: the list of boards and a board."""
+"""HTML pages: the list of boards and the board itself (page or htmx fragment)."""
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
-from app.boards import service
+from app.boards import presentation, service
+from app.boards.models import Board
+from app.boards.presentation import BoardFilters
 from app.cards import queries
 from app.db import SessionDep
 from app.people import service as people
 from app.web.deps import BoardDep
-from app.web.templating import templates
+from app.web.htmx import render
+from app.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
 
@@ -16,16 +22,58 @@ router = APIRouter(include_in_schema=False)
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep) -> HTMLResponse:
     """The boards of this Kommune."""
-    boards = service.list_boards(session)
-    return templates.TemplateResponse(request, "boards/index.html", {"boards": boards})
+    return render(request, "boards/index.html", {"boards": service.list_boards(session)})
 
 
 @router.get("/boards/{board_id}", response_class=HTMLResponse)
 def board_page(request: Request, board: BoardDep, session: SessionDep) -> HTMLResponse:
-    """A board: its phases as columns, cards in order."""
+    """A board: phases as columns, optionally filtered and in swimlanes."""
+    filters = BoardFilters.from_query(request.query_params)
+    return render_board(request, session, board, filters)
+
+
+def board_context(session: Session, board: Board, filters: BoardFilters) -> dict[str, Any]:
+    """Everything board.html needs."""
     assert board.id is not None
-    view = queries.board_view(session, board_id=board.id)
-    departments = {d.id: d for d in people.list_departments(session)}
-    lotsen = {lotse.id: lotse for lotse in people.list_lotsen(session)}
-    context = {"view": view, "departments": departments, "lotsen": lotsen}
-    return templates.TemplateResponse(request, "boards/board.html", context)
+    view = queries.board_view(session, board_id=board.id, filters=filters.card_filter())
+    departments = {d.id: d for d in people.list_departments(session) if d.id is not None}
+    lotsen = {lotse.id: lotse for lotse in people.list_lotsen(session) if lotse.id is not None}
+    shown = sum(len(column.cards) for column in view.phases)
+    return {
+        "board": board,
+        "view": view,
+        "filters": filters,
+        "lanes": presentation.lanes(view, filters.group, departments, lotsen, _("Not assigned")),
+        "departments": departments,
+        "lotsen": lotsen,
+        "tags": queries.board_tags(session, board_id=board.id),
+        "shown": shown,
+        "total": sum(column.total for column in view.phases),
+    }
+
+
+def render_board(
+    request: Request,
+    session: Session,
+    board: Board,
+    filters: BoardFilters,
+    *,
+    status_code: int = 200,
+    toast: str | None = None,
+    announce: str | None = None,
+    focus: str | None = None,
+) -> HTMLResponse:
+    """The board page, or its board block for htmx, with an optional toast and announcement."""
+    context = board_context(session, board, filters)
+    context["toast"] = toast
+    trigger: dict[str, Any] = {}
+    if announce or focus:
+        trigger["lotsenboard:announce"] = {"message": announce or "", "focus": focus or ""}
+    return render(
+        request,
+        "boards/board.html",
+        context,
+        block="board",
+        status_code=status_code,
+        trigger=trigger or None,
+    )

@@ -5,7 +5,7 @@ from sqlmodel import Session, col, select
 
 from app.boards.models import Phase, WipMode
 from app.cards.models import Card
-from app.errors import WipLimitReached
+from app.errors import InvalidInput, WipLimitReached
 
 
 def active_count(session: Session, *, phase_id: int) -> int:
@@ -53,4 +53,24 @@ def open_gap(session: Session, *, phase_id: int, position: int | None) -> int:
         )
         .values(position=col(Card.position) + 1)
     )
+    return position
+
+
+def position_after(
+    session: Session, *, card: Card, phase_id: int, after_card_id: int | None
+) -> int:
+    """The position that puts `card` right behind `after_card_id` (None: at the top).
+
+    A drop on a filtered board only knows its visible neighbour, not an index.
+    """
+    if after_card_id is None:
+        return 0
+    after = session.get(Card, after_card_id)
+    if after is None or after.board_id != card.board_id or after.phase_id != phase_id:
+        raise InvalidInput("after_card_id", f"card {after_card_id} is not in phase {phase_id}")
+    if after.archived or after.id == card.id:
+        raise InvalidInput("after_card_id", f"card {after_card_id} cannot be the neighbour")
+    position = after.position + 1
+    if card.phase_id == phase_id and not card.archived and card.position < after.position:
+        position -= 1
     return position

@@ -82,3 +82,15 @@ def board_view(session: Session, *, board_id: int, filters: CardFilter | None = 
     for phase_id, total in counts:
         by_id[phase_id].total = total
     return BoardView(board=board, phases=phases)
+
+
+def board_tags(session: Session, *, board_id: int) -> list[str]:
+    """The tags used on the board's active cards, alphabetically."""
+    statement = (
+        select(CardTag.tag)
+        .join(Card, col(Card.id) == col(CardTag.card_id))
+        .where(Card.board_id == board_id, col(Card.archived).is_(False))
+        .distinct()
+        .order_by(col(CardTag.tag))
+    )
+    return list(session.exec(statement))

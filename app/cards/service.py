@@ -9,6 +9,7 @@ from app.boards.service import get_phase
 from app.cards import positions
 from app.cards.models import Card, CardCreate, CardMove, CardRead, CardTag, CardUpdate
 from app.cards.queries import get_card
+from app.db import end_unchanged
 from app.errors import Conflict, InvalidInput, NotFound, VersionConflict
 from app.events import names
 from app.events import service as events
@@ -117,7 +118,7 @@ def update_card(session: Session, *, card_id: int, data: CardUpdate, actor: str)
         _set_tags(card, data.tags)
     diff = events.changes(before, card_json(card))
     if not diff["after"]:
-        session.rollback()
+        end_unchanged(session, card)
         return card
     _commit_card_change(session, card, names.CARD_UPDATED, actor, diff)
     return card
@@ -135,7 +136,7 @@ def move_card(session: Session, *, card_id: int, move: CardMove, actor: str) -> 
     last = positions.active_count(session, phase_id=target.id) - (0 if changing_phase else 1)
     position = min(move.position, last)
     if not changing_phase and position == source_position:
-        session.rollback()
+        end_unchanged(session, card)
         return card
     # Take the card out of the order first, so the shifts below skip it.
     card.archived = True

@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from app import clock
 from app.cards.models import Card
+from app.db import end_unchanged
 from app.errors import Conflict, InvalidInput, NotFound
 from app.events import names
 from app.events import service as events
@@ -88,7 +89,7 @@ def update_department(
         setattr(department, field, value)
     diff = events.changes(before, _department_json(department))
     if not diff["after"]:
-        session.rollback()
+        end_unchanged(session, department)
         return department
     department.updated_at = clock.now()
     events.append(session, board_id=None, type=names.DEPARTMENT_UPDATED, actor=actor, payload=diff)
@@ -173,7 +174,7 @@ def update_lotse(session: Session, *, lotse_id: int, data: LotseUpdate, actor: s
         setattr(lotse, field, value)
     diff = events.changes(before, _lotse_json(lotse))
     if not diff["after"]:
-        session.rollback()
+        end_unchanged(session, lotse)
         return lotse
     lotse.updated_at = clock.now()
     events.append(session, board_id=None, type=names.LOTSE_UPDATED, actor=actor, payload=diff)

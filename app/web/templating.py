@@ -1,26 +1,15 @@
-"""Jinja2 environment: German formatting of dates and times in the configured zone."""
+"""Jinja2 templates with block fragments, translations and German formatting."""
 
-from datetime import date, datetime
+from datetime import date
 
-from fastapi.templating import Jinja2Templates
+from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app import clock
 from app.settings import ROOT_DIR, get_settings
+from app.web import i18n
 
-templates = Jinja2Templates(directory=ROOT_DIR / "templates")
-
-PRIORITY_LABELS = {"low": "niedrig", "normal": "normal", "high": "hoch", "urgent": "dringend"}
-
-
-def local_datetime(value: datetime | None) -> str:
-    """`23.11.2026, 14:05` in the configured time zone."""
-    if value is None:
-        return ""
-    return value.astimezone(get_settings().zone).strftime("%d.%m.%Y, %H:%M")
-
-
-def local_date(value: date | None) -> str:
-    return "" if value is None else value.strftime("%d.%m.%Y")
+templates = Jinja2Blocks(directory=ROOT_DIR / "templates")
+i18n.install(templates.env)
 
 
 def is_overdue(value: date | None) -> bool:
@@ -29,7 +18,10 @@ def is_overdue(value: date | None) -> bool:
     return value < clock.now().astimezone(get_settings().zone).date()
 
 
-templates.env.filters["datetime_de"] = local_datetime
-templates.env.filters["date_de"] = local_date
-templates.env.filters["priority_de"] = PRIORITY_LABELS.get
+templates.env.filters["date_de"] = i18n.date_format
+templates.env.filters["datetime_de"] = i18n.datetime_format
+templates.env.filters["number"] = i18n.number_format
 templates.env.tests["overdue"] = is_overdue
+templates.env.globals["current_language"] = i18n.current_language
+templates.env.globals["language_name"] = i18n.language_name
+templates.env.globals["LANGUAGES"] = i18n.LANGUAGES

@@ -9,7 +9,17 @@ from app.db import Database, make_engine
 from app.models import metadata
 from tests.conftest import DatabaseFactory
 
-TABLES = {"board", "phase", "department", "lotse", "card", "card_tag", "event"}
+TABLES = {
+    "board",
+    "phase",
+    "department",
+    "lotse",
+    "card",
+    "card_tag",
+    "event",
+    "feedback",
+    "site_text",
+}
 
 
 def _tables(url: str) -> set[str]:

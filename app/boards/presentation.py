@@ -1,0 +1,144 @@
+"""The board as the page shows it: filters from the URL, swimlanes, counters."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import urlencode
+
+from starlette.datastructures import QueryParams
+
+from app.cards.models import Card, CardFilter
+from app.cards.queries import BoardView, PhaseView
+from app.people.models import Department, Lotse
+
+
+class Grouping(StrEnum):
+    none = ""
+    department = "department"
+    lotse = "lotse"
+
+
+@dataclass
+class BoardFilters:
+    """What the CDO filtered and grouped by; carried in the URL so views can be bookmarked."""
+
+    department: list[int] = field(default_factory=list)
+    lotse: list[int] = field(default_factory=list)
+    tag: list[str] = field(default_factory=list)
+    q: str = ""
+    group: Grouping = Grouping.none
+
+    @classmethod
+    def from_query(cls, params: QueryParams) -> "BoardFilters":
+        """Tolerant parsing: a bookmarked URL with an odd value still opens the board."""
+        return cls(
+            department=_ints(params.getlist("department")),
+            lotse=_ints(params.getlist("lotse")),
+            tag=[tag[:40] for tag in params.getlist("tag") if tag.strip()][:20],
+            q=params.get("q", "").strip()[:200],
+            group=Grouping(params["group"])
+            if params.get("group") in set(Grouping)
+            else Grouping.none,
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.department or self.lotse or self.tag or self.q)
+
+    def card_filter(self) -> CardFilter:
+        return CardFilter(
+            department=self.department, lotse=self.lotse, tag=self.tag, q=self.q or None
+        )
+
+    def query_string(self) -> str:
+        pairs: list[tuple[str, str | int]] = [("department", d) for d in self.department]
+        pairs += [("lotse", lotse) for lotse in self.lotse]
+        pairs += [("tag", tag) for tag in self.tag]
+        if self.q:
+            pairs.append(("q", self.q))
+        if self.group:
+            pairs.append(("group", self.group.value))
+        return urlencode(pairs)
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(value) for value in values if value.isdigit()][:50]
+
+
+@dataclass
+class Lane:
+    key: str
+    label: str
+    colour: str | None
+    code: str | None
+    columns: list[PhaseView]
+    department_id: int | None = None
+    lotse_id: int | None = None
+
+    @property
+    def card_count(self) -> int:
+        return sum(len(column.cards) for column in self.columns)
+
+
+def lanes(
+    view: BoardView,
+    group: Grouping,
+    departments: dict[int, Department],
+    lotsen: dict[int, Lotse],
+    unassigned_label: str,
+) -> list[Lane]:
+    """One lane for the whole board, or one per department / lotse that has cards."""
+    if group == Grouping.none:
+        return [Lane(key="all", label="", colour=None, code=None, columns=view.phases)]
+    buckets: dict[int | None, list[Card]] = {}
+    for column in view.phases:
+        for card in column.cards:
+            key = card.department_id if group == Grouping.department else card.lotse_id
+            buckets.setdefault(key, []).append(card)
+    result: list[Lane] = []
+    for key in sorted(buckets, key=lambda k: _lane_sort_key(k, group, departments, lotsen)):
+        cards = {card.id for card in buckets[key]}
+        columns = [
+            PhaseView(
+                phase=column.phase,
+                cards=[card for card in column.cards if card.id in cards],
+                total=column.total,
+            )
+            for column in view.phases
+        ]
+        if group == Grouping.department:
+            department = departments.get(key) if key is not None else None
+            result.append(
+                Lane(
+                    key=f"d{key or 0}",
+                    label=department.name if department else unassigned_label,
+                    colour=department.colour if department else None,
+                    code=department.code if department else None,
+                    columns=columns,
+                    department_id=key,
+                )
+            )
+        else:
+            lotse = lotsen.get(key) if key is not None else None
+            result.append(
+                Lane(
+                    key=f"l{key or 0}",
+                    label=lotse.name if lotse else unassigned_label,
+                    colour=None,
+                    code=None,
+                    columns=columns,
+                    lotse_id=key,
+                )
+            )
+    return result
+
+
+def _lane_sort_key(
+    key: int | None,
+    group: Grouping,
+    departments: dict[int, Department],
+    lotsen: dict[int, Lotse],
+) -> tuple[int, str]:
+    if key is None:
+        return (1, "")
+    named = departments.get(key) if group == Grouping.department else lotsen.get(key)
+    return (0, named.name.lower() if named else "")

@@ -1,0 +1,267 @@
+"""HTML routes for cards: the dialog, inline create, edit, move, archive, restore."""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.boards import service as boards
+from app.boards.presentation import BoardFilters
+from app.boards.views import render_board
+from app.cards import positions, queries, service
+from app.cards.models import Card, CardCreate, CardMove, CardUpdate
+from app.cards.texts import error_message, validation_message
+from app.db import SessionDep
+from app.errors import DomainError, InvalidInput
+from app.events import service as events
+from app.people import service as people
+from app.web.deps import BoardDep, CardDep, current_actor
+from app.web.errors import status_for
+from app.web.htmx import is_fragment_request, render, see_other
+from app.web.i18n import gettext as _
+
+router = APIRouter(include_in_schema=False)
+
+OptionalInt = Annotated[str, Form()]
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+def _parse_date(value: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput("due_date", "not a date (YYYY-MM-DD)") from None
+
+
+def _board_url(board_id: int, filters: BoardFilters) -> str:
+    query = filters.query_string()
+    return f"/boards/{board_id}" + (f"?{query}" if query else "")
+
+
+def _respond(
+    request: Request,
+    session: Session,
+    board_id: int,
+    action: Callable[[], Card | None],
+    announce: Callable[[Card], str],
+) -> Response:
+    """Run one change; htmx gets the board block (+ toast on failure), forms get a redirect."""
+    filters = BoardFilters.from_query(request.query_params)
+    try:
+        card = action()
+    except ValidationError as error:
+        session.rollback()
+        return _failed(request, session, board_id, filters, validation_message(error), 422)
+    except DomainError as error:
+        session.rollback()
+        return _failed(request, session, board_id, filters, error_message(error), status_for(error))
+    if not is_fragment_request(request):
+        return see_other(_board_url(board_id, filters))
+    board = boards.get_board(session, board_id=board_id)
+    focus = f"card-{card.id}-open" if card is not None and not card.archived else None
+    message = announce(card) if card is not None else None
+    return render_board(request, session, board, filters, announce=message, focus=focus)
+
+
+def _failed(
+    request: Request,
+    session: Session,
+    board_id: int,
+    filters: BoardFilters,
+    message: str,
+    status_code: int,
+) -> HTMLResponse:
+    board = boards.get_board(session, board_id=board_id)
+    return render_board(
+        request, session, board, filters, status_code=status_code, toast=message, announce=message
+    )
+
+
+@router.post("/boards/{board_id}/cards", response_class=HTMLResponse)
+def card_create_form(
+    request: Request,
+    board: BoardDep,
+    session: SessionDep,
+    title: Annotated[str, Form(max_length=20_000)],
+    phase_id: Annotated[int, Form()],
+    department_id: OptionalInt = "",
+    lotse_id: OptionalInt = "",
+) -> Response:
+    """Create a card inline at the end of a column (a swimlane presets its group)."""
+    assert board.id is not None
+    board_id = board.id
+
+    def action() -> Card:
+        data = CardCreate(
+            title=title,
+            phase_id=phase_id,
+            department_id=_int_or_none(department_id),
+            lotse_id=_int_or_none(lotse_id),
+        )
+        return service.create_card(session, board_id=board_id, data=data, actor=current_actor())
+
+    return _respond(
+        request, session, board_id, action, lambda c: _("Card “%(title)s” created.", title=c.title)
+    )
+
+
+@router.get("/cards/{card_id}", response_class=HTMLResponse)
+def card_dialog(request: Request, card: CardDep, session: SessionDep) -> HTMLResponse:
+    """The card's details, edit form, move control and history."""
+    return render(
+        request, "cards/detail.html", _detail_context(request, session, card), block="dialog"
+    )
+
+
+def _detail_context(request: Request, session: Session, card: Card) -> dict[str, Any]:
+    assert card.id is not None
+    board = boards.get_board(session, board_id=card.board_id)
+    view = queries.board_view(session, board_id=card.board_id)
+    return {
+        "card": card,
+        "board": board,
+        "phases": view.phases,
+        "filters": BoardFilters.from_query(request.query_params),
+        "departments": people.list_departments(session),
+        "lotsen": people.list_lotsen(session),
+        "history": events.list_card_events(session, card_id=card.id)[-20:][::-1],
+        "department_names": {d.id: d for d in people.list_departments(session)},
+        "lotse_names": {lotse.id: lotse for lotse in people.list_lotsen(session)},
+    }
+
+
+@router.post("/cards/{card_id}", response_class=HTMLResponse)
+def edit_card(
+    request: Request,
+    card: CardDep,
+    session: SessionDep,
+    version: Annotated[int, Form()],
+    title: Annotated[str, Form(max_length=20_000)],
+    description: Annotated[str, Form(max_length=40_000)] = "",
+    department_id: OptionalInt = "",
+    lotse_id: OptionalInt = "",
+    priority: Annotated[str, Form()] = "normal",
+    size: Annotated[str, Form()] = "",
+    due_date: Annotated[str, Form()] = "",
+    tags: Annotated[str, Form(max_length=2_000)] = "",
+) -> Response:
+    """Save the card's edit form; a stale version shows who changed it meanwhile."""
+    assert card.id is not None
+    card_id = card.id
+
+    def action() -> Card:
+        data = CardUpdate(
+            version=version,
+            title=title,
+            description=description.replace("\r\n", "\n"),
+            department_id=_int_or_none(department_id),
+            lotse_id=_int_or_none(lotse_id),
+            priority=priority,
+            size=size or None,
+            due_date=_parse_date(due_date),
+            tags=[tag.strip() for tag in tags.split(",") if tag.strip()],
+        )
+        return service.update_card(session, card_id=card_id, data=data, actor=current_actor())
+
+    return _respond(
+        request,
+        session,
+        card.board_id,
+        action,
+        lambda c: _("Card “%(title)s” saved.", title=c.title),
+    )
+
+
+@router.post("/cards/{card_id}/move", response_class=HTMLResponse)
+def card_move_form(
+    request: Request,
+    card: CardDep,
+    session: SessionDep,
+    version: Annotated[int, Form()],
+    phase_id: Annotated[int, Form()],
+    after_card_id: OptionalInt = "",
+    position: OptionalInt = "",
+) -> Response:
+    """Move by drag and drop (neighbour card) or by the keyboard form (1-based position)."""
+    assert card.id is not None
+    card_id = card.id
+
+    def action() -> Card:
+        if position.strip():
+            target = max(int(position) - 1, 0) if position.strip().isdigit() else 0
+        else:
+            target = positions.position_after(
+                session, card=card, phase_id=phase_id, after_card_id=_int_or_none(after_card_id)
+            )
+        move = CardMove(phase_id=phase_id, position=target, version=version)
+        return service.move_card(session, card_id=card_id, move=move, actor=current_actor())
+
+    return _respond(request, session, card.board_id, action, lambda c: _moved_message(session, c))
+
+
+def _moved_message(session: Session, card: Card) -> str:
+    phase = boards.get_phase(session, phase_id=card.phase_id)
+    count = positions.active_count(session, phase_id=card.phase_id)
+    return _(
+        "“%(title)s” moved to %(phase)s, position %(position)s of %(count)s.",
+        title=card.title,
+        phase=phase.name,
+        position=card.position + 1,
+        count=count,
+    )
+
+
+@router.post("/cards/{card_id}/archive", response_class=HTMLResponse)
+def card_archive_form(
+    request: Request, card: CardDep, session: SessionDep, version: Annotated[int, Form()]
+) -> Response:
+    """Archive a card; it can be restored from the board's archive."""
+    assert card.id is not None
+    card_id = card.id
+    return _respond(
+        request,
+        session,
+        card.board_id,
+        lambda: service.archive_card(
+            session, card_id=card_id, version=version, actor=current_actor()
+        ),
+        lambda c: _("Card “%(title)s” archived.", title=c.title),
+    )
+
+
+@router.post("/cards/{card_id}/restore", response_class=HTMLResponse)
+def card_restore_form(
+    request: Request, card: CardDep, session: SessionDep, version: Annotated[int, Form()]
+) -> Response:
+    """Bring an archived card back to the end of its phase."""
+    assert card.id is not None
+    card_id = card.id
+    return _respond(
+        request,
+        session,
+        card.board_id,
+        lambda: service.restore_card(
+            session, card_id=card_id, version=version, actor=current_actor()
+        ),
+        lambda c: _("Card “%(title)s” restored.", title=c.title),
+    )
+
+
+@router.get("/boards/{board_id}/archive", response_class=HTMLResponse)
+def archive_page(request: Request, board: BoardDep, session: SessionDep) -> HTMLResponse:
+    """The board's archived cards, each with a restore button."""
+    assert board.id is not None
+    archived = queries.list_cards(
+        session, board_id=board.id, filters=queries.CardFilter(archived=True)
+    )
+    context = {"board": board, "cards": archived, "filters": BoardFilters()}
+    return render(request, "cards/archive.html", context)

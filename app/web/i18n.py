@@ -1,0 +1,137 @@
+"""Translations and locale formatting: German by default, English available.
+
+Message ids are English; `app/translations/<lang>/LC_MESSAGES/messages.po` hold the catalogues,
+read directly at start-up, so there is no compile step.
+"""
+
+from contextvars import ContextVar
+from datetime import date, datetime
+from functools import lru_cache
+from io import BytesIO
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.settings import ROOT_DIR, get_settings
+
+LANGUAGES = ("de", "en")
+DEFAULT_LANGUAGE = "de"
+LANGUAGE_COOKIE = "lotsenboard_lang"
+CATALOGUES = ROOT_DIR / "app" / "translations"
+_LOCALES = {"de": "de_DE", "en": "en_GB"}
+
+_language: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
+
+
+@lru_cache
+def translations(language: str) -> Translations:
+    path = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def current_language() -> str:
+    return _language.get()
+
+
+def locale() -> str:
+    return _LOCALES[current_language()]
+
+
+def gettext(msgid: str, /, **values: Any) -> str:
+    """The message in the request's language, with `%(name)s` values filled in."""
+    text = translations(current_language()).ugettext(msgid)
+    return text % values if values else text
+
+
+def ngettext(singular: str, plural: str, count: int, /, **values: Any) -> str:
+    text = translations(current_language()).ungettext(singular, plural, count)
+    return text % {"num": count, **values}
+
+
+def _plain_gettext(message: str) -> str:
+    # Jinja's newstyle gettext fills in (and escapes) the values itself.
+    return translations(current_language()).ugettext(message)
+
+
+def _plain_ngettext(singular: str, plural: str, count: int) -> str:
+    return translations(current_language()).ungettext(singular, plural, count)
+
+
+def install(env: Any) -> None:
+    """Give a Jinja2 environment `_`, `gettext` and `ngettext` for the request's language."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(_plain_gettext, _plain_ngettext, newstyle=True)
+
+
+def pick_language(cookie: str | None, accept_language: str | None, configured: str) -> str:
+    """A chosen language (cookie), else the configured one, else the browser's (`auto`)."""
+    if cookie in LANGUAGES:
+        return cookie
+    if configured in LANGUAGES:
+        return configured
+    weighted: list[tuple[float, str]] = []
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        weighted.append((quality, tag.strip().lower()[:2]))
+    for _quality, language in sorted(weighted, key=lambda item: -item[0]):
+        if language in LANGUAGES:
+            return language
+    return DEFAULT_LANGUAGE
+
+
+class LanguageMiddleware:
+    """Sets the language for everything that runs for one request."""
+
+    def __init__(self, app: ASGIApp, configured: str = DEFAULT_LANGUAGE) -> None:
+        self.app = app
+        self.configured = configured
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        cookie = cookie_parser(headers.get("cookie", "")).get(LANGUAGE_COOKIE)
+        language = pick_language(cookie, headers.get("accept-language"), self.configured)
+        token = _language.set(language)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _language.reset(token)
+
+
+def date_format(value: date | None, style: str = "medium") -> str:
+    return "" if value is None else format_date(value, format=style, locale=locale())
+
+
+def datetime_format(value: datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, format=style, tzinfo=get_settings().zone, locale=locale())
+
+
+def number_format(value: float | int) -> str:
+    return format_decimal(value, locale=locale())
+
+
+def language_name(language: str) -> str:
+    return (Locale.parse(language).get_display_name(language) or language).capitalize()

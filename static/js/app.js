@@ -1,0 +1,139 @@
+// Lotsenboard glue: drag and drop, the card dialog, focus and announcements.
+// htmx does the requests and swaps; this file only wires the pieces together.
+(function () {
+  "use strict";
+
+  let pendingFocus = null;
+  let dialogOpener = null;
+
+  function announce(message) {
+    const region = document.getElementById("announcer");
+    if (!region || !message) return;
+    // Clearing first makes screen readers repeat an identical message.
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = message; }, 50);
+  }
+
+  function toast(message) {
+    const box = document.getElementById("toasts");
+    if (!box || !message) return;
+    const item = document.createElement("p");
+    item.className = "toast toast--error";
+    item.setAttribute("role", "alert");
+    item.textContent = message;
+    box.appendChild(item);
+    expire(item);
+  }
+
+  function expire(item) {
+    window.setTimeout(function () { item.remove(); }, 12000);
+  }
+
+  function dialog() {
+    return document.getElementById("card-dialog");
+  }
+
+  function boardQuery() {
+    const view = document.getElementById("board-view");
+    return view && view.dataset.query ? "?" + view.dataset.query : "";
+  }
+
+  function initSortable(root) {
+    if (typeof Sortable === "undefined") return;
+    root.querySelectorAll(".phase__cards").forEach(function (list) {
+      Sortable.create(list, {
+        group: "lane-" + list.dataset.lane,
+        draggable: ".card-item",
+        animation: 150,
+        ghostClass: "card-item--ghost",
+        onEnd: function (event) {
+          if (event.from === event.to && event.oldIndex === event.newIndex) return;
+          const item = event.item;
+          let previous = item.previousElementSibling;
+          while (previous && !previous.classList.contains("card-item")) {
+            previous = previous.previousElementSibling;
+          }
+          htmx.ajax("POST", "/cards/" + item.dataset.cardId + "/move" + boardQuery(), {
+            target: "#board-view",
+            swap: "outerHTML",
+            values: {
+              phase_id: event.to.dataset.phaseId,
+              after_card_id: previous ? previous.dataset.cardId : "",
+              version: item.dataset.version,
+            },
+          });
+        },
+      });
+    });
+  }
+
+  document.addEventListener("lotsenboard:announce", function (event) {
+    const detail = event.detail || {};
+    announce(detail.message);
+    pendingFocus = detail.focus || null;
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const target = event.detail.target;
+    if (target && target.id === "card-dialog-content") {
+      const box = dialog();
+      if (box && !box.open) {
+        dialogOpener = document.activeElement;
+        box.showModal();
+      }
+      const title = document.getElementById("card-dialog-title");
+      if (title) {
+        title.setAttribute("tabindex", "-1");
+        title.focus();
+      }
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const view = document.getElementById("board-view");
+    if (!view || !view.isConnected) return;
+    if (event.detail.target && event.detail.target.id === "board-view" || event.detail.elt === view) {
+      const box = dialog();
+      if (box && box.open) box.close();
+      initSortable(view);
+      view.querySelectorAll(".toast").forEach(expire);
+    }
+    if (pendingFocus) {
+      const element = document.getElementById(pendingFocus);
+      pendingFocus = null;
+      if (element) element.focus();
+    }
+  });
+
+  document.addEventListener("htmx:responseError", function () {
+    toast(document.body.dataset.msgFailed);
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    toast(document.body.dataset.msgOffline);
+  });
+
+  document.addEventListener("click", function (event) {
+    const target = event.target.closest("[data-close-dialog], [data-dismiss]");
+    if (!target) return;
+    if (target.hasAttribute("data-dismiss")) {
+      target.closest(".toast").remove();
+      return;
+    }
+    const box = dialog();
+    if (box) box.close();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const box = dialog();
+    if (box) {
+      box.addEventListener("close", function () {
+        if (dialogOpener && dialogOpener.isConnected) dialogOpener.focus();
+        dialogOpener = null;
+      });
+    }
+    const view = document.getElementById("board-view");
+    if (view) initSortable(view);
+    document.querySelectorAll(".toast").forEach(expire);
+  });
+})();
