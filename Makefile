@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres lint format migration clean
+.PHONY: install browser run test test-sqlite test-postgres lint format migration translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,20 @@ run: install
 	$(BIN)/lotsenboard demo --if-empty
 	$(BIN)/lotsenboard serve
 
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; \
+	else \
+		echo "Chromium is missing: run 'sudo apt-get install chromium' (Debian) first"; exit 1; \
+	fi
+
+browser: $(CHROMIUM)
+
 ## test: the whole suite on SQLite, and again on PostgreSQL when LOTSENBOARD_TEST_POSTGRES_URL is set
-test: install
+test: install browser
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$LOTSENBOARD_TEST_POSTGRES_URL" ]; then \
 		$(MAKE) --no-print-directory test-postgres; \
@@ -32,10 +44,10 @@ test: install
 		echo "LOTSENBOARD_TEST_POSTGRES_URL is not set: PostgreSQL run skipped"; \
 	fi
 
-test-sqlite: install
+test-sqlite: install browser
 	LOTSENBOARD_TEST_DB=sqlite $(BIN)/pytest --cov=app --cov-report=term:skip-covered $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: install browser
 	LOTSENBOARD_TEST_DB=postgres $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -52,6 +64,12 @@ migration: install
 	@test -n "$(name)" || (echo "usage: make migration name=short_slug" && exit 2)
 	$(BIN)/alembic upgrade head
 	$(BIN)/alembic revision --autogenerate -m "$(name)"
+
+## translations: extract the UI strings and update the German and English catalogues
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k "_ gettext ngettext:1,2" --no-location --sort-output \
+		--project Lotsenboard -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -100,7 +100,9 @@ def db(_shared_db: Database) -> Iterator[Database]:
 
 @pytest.fixture
 def session(db: Database) -> Iterator[Session]:
-    with db.session(write=True) as session:
+    # Not a write session: on SQLite that would hold the write lock between calls and
+    # block the app under test. Services still write through it; each one commits.
+    with db.session() as session:
         yield session
 
 

@@ -31,7 +31,8 @@ def _field_label(field: str) -> str:
     return labels.get(field, field)
 
 
-def _change_label(kind: str) -> str:
+def change_label(kind: str) -> str:
+    """A card event as a past participle: "moved", "edited" …"""
     return {
         "card.moved": _("moved"),
         "card.updated": _("edited"),
@@ -51,7 +52,7 @@ def conflict_message(error: VersionConflict) -> str:
             "“%(title)s” was %(change)s by %(actor)s meanwhile (%(when)s). "
             "The board now shows the current state; please check and try again.",
             title=current["title"],
-            change=_change_label(changed["type"]),
+            change=change_label(changed["type"]),
             actor=changed["actor"],
             when=datetime_format(datetime.fromisoformat(changed["at"]), "short"),
         )

@@ -1,0 +1,72 @@
+"""Every UI string is translated, and the language follows the setting, cookie or browser."""
+
+import re
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from app.settings import ROOT_DIR
+from app.web import i18n
+
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+METHODS = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
+
+
+def _source_msgids() -> set[str | tuple[str, ...]]:
+    found: set[str | tuple[str, ...]] = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT_DIR), method_map=METHODS, keywords=KEYWORDS
+    ):
+        found.add(message if isinstance(message, str) else tuple(message))
+    return found
+
+
+def _catalogue(language: str):  # type: ignore[no-untyped-def]
+    path = i18n.CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_catalogue_translates_every_ui_string(language: str) -> None:
+    catalogue = _catalogue(language)
+    translated = {
+        (m.id if isinstance(m.id, str) else tuple(m.id)): m.string for m in catalogue if m.id
+    }
+    missing = [msgid for msgid in _source_msgids() if not translated.get(msgid)]
+    assert missing == [], f"run `make translations` and translate: {missing}"
+
+
+def test_german_translations_keep_their_placeholders() -> None:
+    for message in _catalogue("de"):
+        if not message.id:
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        expected = set(re.findall(r"%\(\w+\)s", " ".join(ids)))
+        for string in strings:
+            assert set(re.findall(r"%\(\w+\)s", string)) == expected, message.id
+
+
+def test_german_is_formal() -> None:
+    informal = re.compile(r"\b(du|dich|dir|dein\w*)\b", re.IGNORECASE)
+    offenders = [m.string for m in _catalogue("de") if m.id and informal.search(str(m.string))]
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("cookie", "accept", "configured", "expected"),
+    [
+        (None, "en-US,en;q=0.9", "de", "de"),
+        (None, "en-US,en;q=0.9", "auto", "en"),
+        (None, "fr-FR,de;q=0.8,en;q=0.5", "auto", "de"),
+        (None, None, "auto", "de"),
+        ("en", "de-DE", "de", "en"),
+        ("xx", "de-DE", "en", "en"),
+    ],
+)
+def test_language_choice(
+    cookie: str | None, accept: str | None, configured: str, expected: str
+) -> None:
+    assert i18n.pick_language(cookie, accept, configured) == expected
