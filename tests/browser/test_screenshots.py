@@ -1,0 +1,32 @@
+"""The demo board as people see it, at the two screen sizes a Rathaus has most."""
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from app.db import Database
+from app.demo import load_demo
+from tests.browser.conftest import OUTPUT, LiveServer
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1366, 768)])
+def test_demo_board_screenshots(
+    browser: Browser, live_server: LiveServer, db: Database, width: int, height: int
+) -> None:
+    assert load_demo(db)
+    context = browser.new_context(locale="de-DE", viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/boards/1")
+    expect(page.locator(".phase")).to_have_count(6)
+    expect(page.locator("#card-counter")).to_contain_text("von 96 Maßnahmen")
+    # Every phase is on screen side by side (columns, not a wrapped list).
+    boxes = [page.locator(".phase").nth(i).bounding_box() for i in range(6)]
+    assert all(box is not None and box["x"] + box["width"] <= width + 1 for box in boxes)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"demo-board-{width}x{height}.png"))
+    page.goto(f"{live_server.url}/boards/1?group=department")
+    page.screenshot(path=str(OUTPUT / f"demo-board-lanes-{width}x{height}.png"))
+    page.goto(f"{live_server.url}/boards/1")
+    page.locator(".card__title a").first.click()
+    expect(page.locator("#card-dialog")).to_be_visible()
+    page.screenshot(path=str(OUTPUT / f"demo-card-dialog-{width}x{height}.png"))
+    context.close()
