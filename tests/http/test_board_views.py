@@ -113,7 +113,7 @@ def test_plain_form_posts_redirect_back_to_the_filtered_board(
 def test_invalid_edit_is_refused_with_a_named_field(
     client: TestClient, session: Session, db: Database
 ) -> None:
-    _board_, card, _department = _board(session)
+    _unused, card, _department = _board(session)
     before = dump(db)
     response = client.post(f"/cards/{card.id}", data={"version": 1, "title": "   "}, headers=HX)
     assert response.status_code == 422
