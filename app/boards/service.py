@@ -126,15 +126,9 @@ def set_board_archived(session: Session, *, board_id: int, archived: bool, actor
 def _commit_board_change(
     session: Session, board: Board, before: dict[str, object], kind: str, actor: str
 ) -> Board:
-    after = _board_json(board)
-    diff = events.changes(before, after)
-    if not diff["after"]:
-        end_unchanged(session, board)
-        return board
-    board.updated_at = clock.now()
-    assert board.id is not None
-    events.append(session, board_id=board.id, type=kind, actor=actor, payload=diff)
-    session.commit()
+    events.record_update(
+        session, board, before, _board_json(board), board_id=board.id, type=kind, actor=actor
+    )
     return board
 
 
@@ -188,13 +182,15 @@ def update_phase(
     before = _phase_json(phase)
     for field, value in changes.items():
         setattr(phase, field, value)
-    diff = events.changes(before, _phase_json(phase))
-    if not diff["after"]:
-        end_unchanged(session, phase)
-        return phase
-    phase.updated_at = clock.now()
-    events.append(session, board_id=board_id, type=names.PHASE_UPDATED, actor=actor, payload=diff)
-    session.commit()
+    events.record_update(
+        session,
+        phase,
+        before,
+        _phase_json(phase),
+        board_id=board_id,
+        type=names.PHASE_UPDATED,
+        actor=actor,
+    )
     return phase
 
 

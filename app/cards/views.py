@@ -220,22 +220,33 @@ def _moved_message(session: Session, card: Card) -> str:
     )
 
 
+def _archive_action(
+    request: Request, card: Card, session: Session, version: int, *, archive: bool
+) -> Response:
+    assert card.id is not None
+    card_id = card.id
+    change = service.archive_card if archive else service.restore_card
+
+    def announce(changed: Card) -> str:
+        if archive:
+            return _("Card “%(title)s” archived.", title=changed.title)
+        return _("Card “%(title)s” restored.", title=changed.title)
+
+    return _respond(
+        request,
+        session,
+        card.board_id,
+        lambda: change(session, card_id=card_id, version=version, actor=current_actor()),
+        announce,
+    )
+
+
 @router.post("/cards/{card_id}/archive", response_class=HTMLResponse)
 def card_archive_form(
     request: Request, card: CardDep, session: SessionDep, version: Annotated[int, Form()]
 ) -> Response:
     """Archive a card; it can be restored from the board's archive."""
-    assert card.id is not None
-    card_id = card.id
-    return _respond(
-        request,
-        session,
-        card.board_id,
-        lambda: service.archive_card(
-            session, card_id=card_id, version=version, actor=current_actor()
-        ),
-        lambda c: _("Card “%(title)s” archived.", title=c.title),
-    )
+    return _archive_action(request, card, session, version, archive=True)
 
 
 @router.post("/cards/{card_id}/restore", response_class=HTMLResponse)
@@ -243,17 +254,7 @@ def card_restore_form(
     request: Request, card: CardDep, session: SessionDep, version: Annotated[int, Form()]
 ) -> Response:
     """Bring an archived card back to the end of its phase."""
-    assert card.id is not None
-    card_id = card.id
-    return _respond(
-        request,
-        session,
-        card.board_id,
-        lambda: service.restore_card(
-            session, card_id=card_id, version=version, actor=current_actor()
-        ),
-        lambda c: _("Card “%(title)s” restored.", title=c.title),
-    )
+    return _archive_action(request, card, session, version, archive=False)
 
 
 @router.get("/boards/{board_id}/archive", response_class=HTMLResponse)

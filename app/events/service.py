@@ -5,7 +5,9 @@ from typing import Any
 from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
+from app import clock
 from app.boards.models import Board
+from app.db import end_unchanged
 from app.errors import Conflict, NotFound
 from app.events.models import Event
 
@@ -90,6 +92,26 @@ def list_global_events(session: Session, *, after: int = 0, limit: int = 500) ->
         .limit(limit)
     )
     return list(session.exec(statement))
+
+
+def record_update(
+    session: Session,
+    entity: Any,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    board_id: int | None,
+    type: str,
+    actor: str,
+) -> None:
+    """Log what changed between two snapshots and commit; change nothing when nothing did."""
+    diff = changes(before, after)
+    if not diff["after"]:
+        end_unchanged(session, entity)
+        return
+    entity.updated_at = clock.now()
+    append(session, board_id=board_id, type=type, actor=actor, payload=diff)
+    session.commit()
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -4,9 +4,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app import clock
 from app.cards.models import Card
-from app.db import end_unchanged
 from app.errors import Conflict, InvalidInput, NotFound
 from app.events import names
 from app.events import service as events
@@ -87,13 +85,16 @@ def update_department(
     before = _department_json(department)
     for field, value in changes.items():
         setattr(department, field, value)
-    diff = events.changes(before, _department_json(department))
-    if not diff["after"]:
-        end_unchanged(session, department)
-        return department
-    department.updated_at = clock.now()
-    events.append(session, board_id=None, type=names.DEPARTMENT_UPDATED, actor=actor, payload=diff)
-    session.commit()
+    after = _department_json(department)
+    events.record_update(
+        session,
+        department,
+        before,
+        after,
+        board_id=None,
+        type=names.DEPARTMENT_UPDATED,
+        actor=actor,
+    )
     return department
 
 
@@ -172,13 +173,10 @@ def update_lotse(session: Session, *, lotse_id: int, data: LotseUpdate, actor: s
     before = _lotse_json(lotse)
     for field, value in changes.items():
         setattr(lotse, field, value)
-    diff = events.changes(before, _lotse_json(lotse))
-    if not diff["after"]:
-        end_unchanged(session, lotse)
-        return lotse
-    lotse.updated_at = clock.now()
-    events.append(session, board_id=None, type=names.LOTSE_UPDATED, actor=actor, payload=diff)
-    session.commit()
+    after = _lotse_json(lotse)
+    events.record_update(
+        session, lotse, before, after, board_id=None, type=names.LOTSE_UPDATED, actor=actor
+    )
     return lotse
 
 
