@@ -73,23 +73,25 @@
     pendingFocus = detail.focus || null;
   });
 
-  document.addEventListener("htmx:afterSwap", function (event) {
-    const target = event.detail.target;
-    if (target && target.id === "card-dialog-content") {
-      const box = dialog();
-      if (box && !box.open) {
-        dialogOpener = document.activeElement;
-        box.showModal();
-      }
-      const title = document.getElementById("card-dialog-title");
-      if (title) {
-        title.setAttribute("tabindex", "-1");
-        title.focus();
-      }
+  function openDialog() {
+    const box = dialog();
+    if (box && !box.open) {
+      dialogOpener = document.activeElement;
+      box.showModal();
     }
-  });
+    const title = document.getElementById("card-dialog-title");
+    if (title) {
+      title.setAttribute("tabindex", "-1");
+      title.focus();
+    }
+  }
 
   document.addEventListener("htmx:afterSettle", function (event) {
+    // Opened only after settling: by then htmx has wired the dialog's forms.
+    if (event.detail.target && event.detail.target.id === "card-dialog-content") {
+      openDialog();
+      return;
+    }
     const view = document.getElementById("board-view");
     if (!view || !view.isConnected) return;
     if (event.detail.target && event.detail.target.id === "board-view" || event.detail.elt === view) {
