@@ -151,3 +151,10 @@ def end_unchanged(session: Session, *objects: object) -> None:
         if obj in session:
             session.expunge(obj)
     session.rollback()
+
+
+def ident(row: Any) -> int:
+    """The primary key of a stored row (typed: never None once flushed)."""
+    value = row.id
+    assert isinstance(value, int)
+    return value

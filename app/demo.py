@@ -5,11 +5,14 @@ history and later reports see a believable past.
 """
 
 import random
+import secrets
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
 from app import clock
+from app.accounts import service as accounts
+from app.accounts.models import Role, UserCreate
 from app.boards import service as boards
 from app.boards.models import BoardCreate, PhaseCreate, WipMode
 from app.cards import service as cards
@@ -222,6 +225,22 @@ def load_demo(db: Database, *, now: datetime | None = None) -> bool:
                     _advance(session, rng, created, phase_ids, index)
         _finish(session, rng, created, phase_ids, now)
     return True
+
+
+DEMO_ADMIN = "cdo@musterstadt.de"
+
+
+def ensure_demo_admin(db: Database) -> tuple[str, str] | None:
+    """Create the demo's admin (the CDO) when no account exists; return the login once."""
+    with db.session(write=True) as session:
+        if accounts.list_users(session):
+            return None
+        password = secrets.token_urlsafe(12)
+        data = UserCreate(
+            email=DEMO_ADMIN, name="Dana Weber (CDO)", role=Role.admin, password=password
+        )
+        accounts.create_user(session, data=data, actor=SETUP_ACTOR)
+    return DEMO_ADMIN, password
 
 
 def _people(session: Session) -> tuple[dict[str, int], dict[str, list[tuple[int, str]]]]:

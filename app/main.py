@@ -7,7 +7,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import health
+from app.accounts import api as accounts_api
+from app.accounts import views as accounts_views
 from app.boards import api as boards_api
+from app.boards import screen as screen_views
 from app.boards import settings_views as board_settings_views
 from app.boards import views as boards_views
 from app.cards import api as cards_api
@@ -21,6 +24,7 @@ from app.settings import ROOT_DIR, Settings, get_settings
 from app.web import errors
 from app.web.i18n import LanguageMiddleware
 from app.web.limits import BodySizeLimit
+from app.web.security import SecurityHeaders
 
 API_PREFIX = "/api/v1"
 
@@ -45,8 +49,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database(settings.resolved_database_url)
     app.add_middleware(LanguageMiddleware, configured=settings.language)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
-    for router in (boards_api.router, cards_api.router, events_api.router, people_api.router):
+    api_routers = (
+        boards_api.router,
+        cards_api.router,
+        events_api.router,
+        people_api.router,
+        accounts_api.router,
+    )
+    for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     for router in (
@@ -55,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cards_views.router,
         people_views.router,
         pages_views.router,
+        accounts_views.router,
+        screen_views.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")

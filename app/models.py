@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from app.accounts.models import ApiToken, BoardMember, LoginFailure, LoginSession, ScreenLink, User
 from app.boards.models import Board, Phase
 from app.cards.models import Card, CardTag
 from app.events.models import Event
@@ -11,14 +12,20 @@ from app.people.models import Department, Lotse
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ApiToken",
     "Board",
+    "BoardMember",
     "Card",
     "CardTag",
     "Department",
     "Event",
     "Feedback",
+    "LoginFailure",
+    "LoginSession",
     "Lotse",
     "Phase",
+    "ScreenLink",
     "SiteText",
+    "User",
     "metadata",
 ]

@@ -29,6 +29,18 @@ class Settings(BaseSettings):
     time_zone: str = "Europe/Berlin"
     base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    session_idle_minutes: int = Field(
+        default=8 * 60, ge=5, description="Log out after this idle time."
+    )
+    session_max_hours: int = Field(
+        default=7 * 24, ge=1, description="Log out after this at the latest."
+    )
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_slow_after: int = Field(default=5, ge=1, description="Failures before answers slow down.")
+    login_block_after: int = Field(
+        default=10, ge=2, description="Failures before logins are refused."
+    )
+    login_delay_seconds: float = Field(default=1.0, ge=0)
     language: str = Field(
         default="de",
         pattern=r"^(de|en|auto)$",
@@ -46,6 +58,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'lotsenboard.db'}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
 
     @property
     def zone(self) -> ZoneInfo:

@@ -15,10 +15,13 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import migrate
+from app.accounts import tokens
+from app.accounts.models import Role, User
 from app.db import Database, normalize_url
 from app.main import create_app
 from app.models import metadata
 from app.settings import Settings
+from tests.factories import make_user
 
 ENGINE = os.environ.get("LOTSENBOARD_TEST_DB", "sqlite")
 POSTGRES_ADMIN_URL = normalize_url(
@@ -108,7 +111,12 @@ def session(db: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path, secret_key="test-secret")
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        secret_key="test-secret",
+        login_delay_seconds=0,
+    )
 
 
 @pytest.fixture
@@ -119,5 +127,20 @@ def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client(app) -> TestClient:  # type: ignore[no-untyped-def]
+def anon_client(app) -> TestClient:  # type: ignore[no-untyped-def]
+    """A client that has not logged in."""
     return TestClient(app)
+
+
+@pytest.fixture
+def admin(db: Database) -> User:
+    with db.session() as session:
+        return make_user(session, role=Role.admin, name="Dana Weber", email="cdo@example.org")
+
+
+@pytest.fixture
+def client(app, admin: User, db: Database) -> TestClient:  # type: ignore[no-untyped-def]
+    """A client acting as the CDO (admin) through a personal API token."""
+    with db.session() as session:
+        plain, _token = tokens.create_token(session, user=admin, name="tests")
+    return TestClient(app, headers={"Authorization": f"Bearer {plain}"})

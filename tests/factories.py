@@ -5,6 +5,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.accounts import service as accounts
+from app.accounts.models import Role, User, UserCreate
 from app.boards import service as boards
 from app.boards.models import Board, BoardCreate, Phase, PhaseCreate
 from app.cards import service as cards
@@ -14,6 +16,21 @@ from app.people.models import Department, DepartmentCreate, Lotse, LotseCreate
 
 ACTOR = "Test"
 _numbers = count(1)
+
+
+PASSWORD = "richtig-geheim-2026"
+
+
+def make_user(session: Session, *, role: Role = Role.lotse, **overrides: Any) -> User:
+    number = next(_numbers)
+    values: dict[str, Any] = {
+        "email": f"person{number}@musterstadt.de",
+        "name": f"Person {number}",
+        "role": role,
+        "password": PASSWORD,
+    }
+    values.update(overrides)
+    return accounts.create_user(session, data=UserCreate(**values), actor=ACTOR)
 
 
 def make_board(

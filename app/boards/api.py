@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.accounts.access import Admin, Reader, can_read_board
 from app.boards import service
 from app.boards.models import (
     BoardCreate,
@@ -17,8 +18,8 @@ from app.boards.models import (
 )
 from app.cards import queries
 from app.cards.models import CardRead
-from app.db import SessionDep
-from app.web.deps import Actor, BoardDep
+from app.db import SessionDep, ident
+from app.web.deps import BoardDep
 
 router = APIRouter(tags=["boards"])
 
@@ -46,25 +47,26 @@ class ArchiveState(BaseModel):
 
 
 @router.get("/boards", response_model=list[BoardRead])
-def list_boards(session: SessionDep, include_archived: bool = False) -> object:
-    """All boards by name."""
-    return service.list_boards(session, include_archived=include_archived)
+def list_boards(session: SessionDep, principal: Reader, include_archived: bool = False) -> object:
+    """The boards the caller may read, by name."""
+    boards = service.list_boards(session, include_archived=include_archived)
+    return [board for board in boards if can_read_board(session, principal, board)]
 
 
 @router.post("/boards", response_model=BoardRead, status_code=201)
-def create_board(data: BoardCreateWithPhases, session: SessionDep, actor: Actor) -> object:
+def create_board(data: BoardCreateWithPhases, session: SessionDep, principal: Admin) -> object:
     """Create a board with its phases (default: the standard ones)."""
     base = BoardCreate(name=data.name, description=data.description)
     if data.phases is None:
-        return service.create_board(session, data=base, actor=actor)
-    return service.create_board(session, data=base, actor=actor, phases=data.phases)
+        return service.create_board(session, data=base, actor=principal.name)
+    return service.create_board(session, data=base, actor=principal.name, phases=data.phases)
 
 
 @router.get("/boards/{board_id}", response_model=BoardDetail)
 def read_board(board: BoardDep, session: SessionDep) -> object:
     """The board with its phases and their active cards in order."""
     assert board.id is not None
-    view = queries.board_view(session, board_id=board.id)
+    view = queries.board_view(session, board_id=ident(board))
     phases = [
         PhaseWithCards(
             **PhaseRead.model_validate(item.phase).model_dump(),
@@ -78,16 +80,20 @@ def read_board(board: BoardDep, session: SessionDep) -> object:
 
 
 @router.patch("/boards/{board_id}", response_model=BoardRead)
-def update_board(board_id: int, data: BoardUpdate, session: SessionDep, actor: Actor) -> object:
+def update_board(
+    board: BoardDep, data: BoardUpdate, session: SessionDep, principal: Admin
+) -> object:
     """Rename a board or change its description."""
-    return service.update_board(session, board_id=board_id, data=data, actor=actor)
+    return service.update_board(session, board_id=ident(board), data=data, actor=principal.name)
 
 
 @router.put("/boards/{board_id}/archived", response_model=BoardRead)
-def archive_board(board_id: int, data: ArchiveState, session: SessionDep, actor: Actor) -> object:
+def archive_board(
+    board: BoardDep, data: ArchiveState, session: SessionDep, principal: Admin
+) -> object:
     """Archive (read-only, hidden from the list) or restore a board."""
     return service.set_board_archived(
-        session, board_id=board_id, archived=data.archived, actor=actor
+        session, board_id=ident(board), archived=data.archived, actor=principal.name
     )
 
 
@@ -95,41 +101,49 @@ def archive_board(board_id: int, data: ArchiveState, session: SessionDep, actor:
 def list_phases(board: BoardDep, session: SessionDep) -> object:
     """The board's phases in order."""
     assert board.id is not None
-    return service.list_phases(session, board_id=board.id)
+    return service.list_phases(session, board_id=ident(board))
 
 
 @router.post("/boards/{board_id}/phases", response_model=PhaseRead, status_code=201)
-def add_phase(board_id: int, data: PhaseCreate, session: SessionDep, actor: Actor) -> object:
+def add_phase(board: BoardDep, data: PhaseCreate, session: SessionDep, principal: Admin) -> object:
     """Add a phase (default: last)."""
-    return service.add_phase(session, board_id=board_id, data=data, actor=actor)
+    return service.add_phase(session, board_id=ident(board), data=data, actor=principal.name)
 
 
 @router.put("/boards/{board_id}/phases/order", response_model=list[PhaseRead])
-def reorder_phases(board_id: int, data: PhaseOrder, session: SessionDep, actor: Actor) -> object:
+def reorder_phases(
+    board: BoardDep, data: PhaseOrder, session: SessionDep, principal: Admin
+) -> object:
     """Reorder all phases of the board."""
-    return service.reorder_phases(session, board_id=board_id, phase_ids=data.phase_ids, actor=actor)
+    return service.reorder_phases(
+        session, board_id=ident(board), phase_ids=data.phase_ids, actor=principal.name
+    )
 
 
 @router.patch("/boards/{board_id}/phases/{phase_id}", response_model=PhaseRead)
 def update_phase(
-    board_id: int, phase_id: int, data: PhaseUpdate, session: SessionDep, actor: Actor
+    board: BoardDep, phase_id: int, data: PhaseUpdate, session: SessionDep, principal: Admin
 ) -> object:
     """Rename a phase, set its WIP limit and mode or its done flag."""
     return service.update_phase(
-        session, board_id=board_id, phase_id=phase_id, data=data, actor=actor
+        session, board_id=ident(board), phase_id=phase_id, data=data, actor=principal.name
     )
 
 
 @router.delete("/boards/{board_id}/phases/{phase_id}", status_code=204)
 def remove_phase(
-    board_id: int,
+    board: BoardDep,
     phase_id: int,
     session: SessionDep,
-    actor: Actor,
+    principal: Admin,
     target_phase_id: Annotated[int | None, Query(description="Where its cards go.")] = None,
 ) -> Response:
     """Remove a phase; a phase holding cards needs a target phase for them."""
     service.remove_phase(
-        session, board_id=board_id, phase_id=phase_id, target_phase_id=target_phase_id, actor=actor
+        session,
+        board_id=ident(board),
+        phase_id=phase_id,
+        target_phase_id=target_phase_id,
+        actor=principal.name,
     )
     return Response(status_code=204)

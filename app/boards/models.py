@@ -21,6 +21,8 @@ class Board(SQLModel, table=True):
     name: str = Field(max_length=120, sa_type=String(120))
     description: str = Field(default="", sa_type=String(20_000))
     archived: bool = Field(default=False)
+    # Restricted boards are visible to admins and their members only.
+    restricted: bool = Field(default=False)
     # The board's event counter: bumped in the same transaction as each event.
     last_seq: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -59,6 +61,7 @@ class BoardRead(BaseModel):
     name: str
     description: str
     archived: bool
+    restricted: bool
     last_seq: int
     created_at: datetime
     updated_at: datetime

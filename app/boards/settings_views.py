@@ -8,26 +8,40 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from app.accounts import members, tokens
+from app.accounts import service as accounts
+from app.accounts.access import Admin
 from app.boards import service
 from app.boards.models import Board, PhaseCreate, PhaseUpdate
 from app.cards.texts import error_message, validation_message
-from app.db import SessionDep
+from app.db import SessionDep, ident
 from app.errors import DomainError
-from app.web.deps import BoardDep, current_actor
+from app.web.deps import BoardDep
 from app.web.errors import status_for
 from app.web.htmx import render, see_other
 
 router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=1000)]
 
 
 def _page(
-    request: Request, session: Session, board: Board, *, error: str | None = None, status: int = 200
+    request: Request,
+    session: Session,
+    board: Board,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    new_screen_url: str | None = None,
 ) -> HTMLResponse:
-    assert board.id is not None
+    board_id = ident(board)
     context: dict[str, Any] = {
         "board": board,
-        "phases": service.list_phases(session, board_id=board.id),
+        "phases": service.list_phases(session, board_id=board_id),
         "error": error,
+        "users": accounts.list_users(session),
+        "member_ids": members.member_ids(session, board_id=board_id),
+        "screen_links": tokens.list_screen_links(session, board_id=board_id),
+        "new_screen_url": new_screen_url,
     }
     return render(request, "boards/settings.html", context, status_code=status)
 
@@ -52,7 +66,9 @@ def _limit(value: str) -> int | None:
 
 
 @router.get("/boards/{board_id}/settings", response_class=HTMLResponse)
-def board_settings(request: Request, board: BoardDep, session: SessionDep) -> HTMLResponse:
+def board_settings(
+    request: Request, board: BoardDep, session: SessionDep, principal: Admin
+) -> HTMLResponse:
     """The board's phases with their settings."""
     return _page(request, session, board)
 
@@ -62,6 +78,7 @@ def phase_add_form(
     request: Request,
     board: BoardDep,
     session: SessionDep,
+    principal: Admin,
     name: Annotated[str, Form(max_length=1000)],
     wip_limit: Annotated[str, Form()] = "",
     wip_mode: Annotated[str, Form()] = "warn",
@@ -75,7 +92,7 @@ def phase_add_form(
         data = PhaseCreate(
             name=name, wip_limit=_limit(wip_limit), wip_mode=wip_mode, is_done=is_done
         )
-        return service.add_phase(session, board_id=board_id, data=data, actor=current_actor())
+        return service.add_phase(session, board_id=board_id, data=data, actor=principal.name)
 
     return _apply(request, session, board, action)
 
@@ -85,6 +102,7 @@ def phase_update_form(
     request: Request,
     board: BoardDep,
     session: SessionDep,
+    principal: Admin,
     phase_id: int,
     name: Annotated[str, Form(max_length=1000)],
     wip_limit: Annotated[str, Form()] = "",
@@ -100,7 +118,7 @@ def phase_update_form(
             name=name, wip_limit=_limit(wip_limit), wip_mode=wip_mode, is_done=is_done
         )
         return service.update_phase(
-            session, board_id=board_id, phase_id=phase_id, data=data, actor=current_actor()
+            session, board_id=board_id, phase_id=phase_id, data=data, actor=principal.name
         )
 
     return _apply(request, session, board, action)
@@ -111,6 +129,7 @@ def shift_phase(
     request: Request,
     board: BoardDep,
     session: SessionDep,
+    principal: Admin,
     phase_id: int,
     direction: Annotated[str, Form(pattern="^(left|right)$")],
 ) -> Response:
@@ -127,7 +146,7 @@ def shift_phase(
         if 0 <= other < len(ids):
             ids[index], ids[other] = ids[other], ids[index]
         return service.reorder_phases(
-            session, board_id=board_id, phase_ids=ids, actor=current_actor()
+            session, board_id=board_id, phase_ids=ids, actor=principal.name
         )
 
     return _apply(request, session, board, action)
@@ -138,6 +157,7 @@ def phase_remove_form(
     request: Request,
     board: BoardDep,
     session: SessionDep,
+    principal: Admin,
     phase_id: int,
     target_phase_id: Annotated[str, Form()] = "",
 ) -> Response:
@@ -154,6 +174,58 @@ def phase_remove_form(
             board_id=board_id,
             phase_id=phase_id,
             target_phase_id=target,
-            actor=current_actor(),
+            actor=principal.name,
+        ),
+    )
+
+
+@router.post("/boards/{board_id}/access")
+def access_form(
+    request: Request,
+    board: BoardDep,
+    session: SessionDep,
+    principal: Admin,
+    restricted: Annotated[bool, Form()] = False,
+    member: Annotated[list[int], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+) -> Response:
+    """Open the board to every account or restrict it to admins and the ticked members."""
+    board_id = ident(board)
+    return _apply(
+        request,
+        session,
+        board,
+        lambda: members.set_board_access(
+            session, board_id=board_id, restricted=restricted, members=member, actor=principal.name
+        ),
+    )
+
+
+@router.post("/boards/{board_id}/screen-links")
+def screen_link_form(
+    request: Request, board: BoardDep, session: SessionDep, principal: Admin, name: Text
+) -> Response:
+    """Create a screen link and show its address once."""
+    plain, _link = tokens.create_screen_link(
+        session,
+        board_id=ident(board),
+        name=name.strip()[:120] or "Bildschirm",
+        actor=principal.name,
+    )
+    url = f"{request.app.state.settings.base_url.rstrip('/')}/screen/{plain}"
+    return _page(request, session, board, new_screen_url=url)
+
+
+@router.post("/boards/{board_id}/screen-links/{link_id}/revoke")
+def screen_link_revoke_form(
+    request: Request, board: BoardDep, session: SessionDep, principal: Admin, link_id: int
+) -> Response:
+    """Revoke a screen link."""
+    board_id = ident(board)
+    return _apply(
+        request,
+        session,
+        board,
+        lambda: tokens.revoke_screen_link(
+            session, board_id=board_id, link_id=link_id, actor=principal.name
         ),
     )

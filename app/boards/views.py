@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from app.accounts.access import Reader, can_read_board
 from app.boards import presentation, service
 from app.boards.models import Board
 from app.boards.presentation import BoardFilters
@@ -20,9 +21,10 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, session: SessionDep) -> HTMLResponse:
-    """The boards of this Kommune."""
-    return render(request, "boards/index.html", {"boards": service.list_boards(session)})
+def index(request: Request, session: SessionDep, principal: Reader) -> HTMLResponse:
+    """The boards of this Kommune that the caller may read."""
+    boards = [b for b in service.list_boards(session) if can_read_board(session, principal, b)]
+    return render(request, "boards/index.html", {"boards": boards})
 
 
 @router.get("/boards/{board_id}", response_class=HTMLResponse)

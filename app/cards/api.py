@@ -4,12 +4,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.accounts.access import Editor
 from app.cards import queries, service
 from app.cards.models import CardCreate, CardFilter, CardMove, CardRead, CardUpdate, CardVersion
-from app.db import SessionDep
+from app.db import SessionDep, ident
 from app.events import service as events
 from app.events.models import EventRead
-from app.web.deps import Actor, BoardDep, CardDep
+from app.web.deps import BoardDep, CardDep
 
 router = APIRouter(tags=["cards"])
 
@@ -30,13 +31,15 @@ def list_cards(
     filters = CardFilter(
         department=department, lotse=lotse, phase=phase, tag=tag, q=q, archived=archived
     )
-    return queries.list_cards(session, board_id=board.id, filters=filters)
+    return queries.list_cards(session, board_id=ident(board), filters=filters)
 
 
 @router.post("/boards/{board_id}/cards", response_model=CardRead, status_code=201)
-def create_card(board_id: int, data: CardCreate, session: SessionDep, actor: Actor) -> object:
+def create_card(
+    board: BoardDep, data: CardCreate, session: SessionDep, principal: Editor
+) -> object:
     """Create a card in a phase of the board."""
-    return service.create_card(session, board_id=board_id, data=data, actor=actor)
+    return service.create_card(session, board_id=ident(board), data=data, actor=principal.name)
 
 
 @router.get("/cards/{card_id}", response_model=CardRead)
@@ -46,31 +49,39 @@ def read_card(card: CardDep) -> object:
 
 
 @router.patch("/cards/{card_id}", response_model=CardRead)
-def update_card(card_id: int, data: CardUpdate, session: SessionDep, actor: Actor) -> object:
+def update_card(card: CardDep, data: CardUpdate, session: SessionDep, principal: Editor) -> object:
     """Edit a card; 409 with the current card when `version` is stale."""
-    return service.update_card(session, card_id=card_id, data=data, actor=actor)
+    return service.update_card(session, card_id=ident(card), data=data, actor=principal.name)
 
 
 @router.post("/cards/{card_id}/move", response_model=CardRead)
-def move_card(card_id: int, data: CardMove, session: SessionDep, actor: Actor) -> object:
+def move_card(card: CardDep, data: CardMove, session: SessionDep, principal: Editor) -> object:
     """Move a card to a phase and position; 409 when stale or the phase blocks."""
-    return service.move_card(session, card_id=card_id, move=data, actor=actor)
+    return service.move_card(session, card_id=ident(card), move=data, actor=principal.name)
 
 
 @router.post("/cards/{card_id}/archive", response_model=CardRead)
-def archive_card(card_id: int, data: CardVersion, session: SessionDep, actor: Actor) -> object:
+def archive_card(
+    card: CardDep, data: CardVersion, session: SessionDep, principal: Editor
+) -> object:
     """Archive a card."""
-    return service.archive_card(session, card_id=card_id, version=data.version, actor=actor)
+    return service.archive_card(
+        session, card_id=ident(card), version=data.version, actor=principal.name
+    )
 
 
 @router.post("/cards/{card_id}/restore", response_model=CardRead)
-def restore_card(card_id: int, data: CardVersion, session: SessionDep, actor: Actor) -> object:
+def restore_card(
+    card: CardDep, data: CardVersion, session: SessionDep, principal: Editor
+) -> object:
     """Restore an archived card to the end of its phase."""
-    return service.restore_card(session, card_id=card_id, version=data.version, actor=actor)
+    return service.restore_card(
+        session, card_id=ident(card), version=data.version, actor=principal.name
+    )
 
 
 @router.get("/cards/{card_id}/events", response_model=list[EventRead])
 def card_history(card: CardDep, session: SessionDep) -> object:
     """The card's history, oldest first."""
     assert card.id is not None
-    return events.list_card_events(session, card_id=card.id)
+    return events.list_card_events(session, card_id=ident(card))

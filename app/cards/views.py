@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from app.accounts.access import Editor, Principal
 from app.boards import service as boards
 from app.boards.presentation import BoardFilters
 from app.boards.views import render_board
@@ -19,7 +20,7 @@ from app.db import SessionDep
 from app.errors import DomainError, InvalidInput
 from app.events import service as events
 from app.people import service as people
-from app.web.deps import BoardDep, CardDep, current_actor
+from app.web.deps import BoardDep, CardDep
 from app.web.errors import status_for
 from app.web.htmx import is_fragment_request, render, see_other
 from app.web.i18n import gettext as _
@@ -91,6 +92,7 @@ def card_create_form(
     request: Request,
     board: BoardDep,
     session: SessionDep,
+    principal: Editor,
     title: Annotated[str, Form(max_length=20_000)],
     phase_id: Annotated[int, Form()],
     department_id: OptionalInt = "",
@@ -107,7 +109,7 @@ def card_create_form(
             department_id=_int_or_none(department_id),
             lotse_id=_int_or_none(lotse_id),
         )
-        return service.create_card(session, board_id=board_id, data=data, actor=current_actor())
+        return service.create_card(session, board_id=board_id, data=data, actor=principal.name)
 
     return _respond(
         request, session, board_id, action, lambda c: _("Card “%(title)s” created.", title=c.title)
@@ -144,6 +146,7 @@ def edit_card(
     request: Request,
     card: CardDep,
     session: SessionDep,
+    principal: Editor,
     version: Annotated[int, Form()],
     title: Annotated[str, Form(max_length=20_000)],
     description: Annotated[str, Form(max_length=40_000)] = "",
@@ -170,7 +173,7 @@ def edit_card(
             due_date=_parse_date(due_date),
             tags=[tag.strip() for tag in tags.split(",") if tag.strip()],
         )
-        return service.update_card(session, card_id=card_id, data=data, actor=current_actor())
+        return service.update_card(session, card_id=card_id, data=data, actor=principal.name)
 
     return _respond(
         request,
@@ -186,6 +189,7 @@ def card_move_form(
     request: Request,
     card: CardDep,
     session: SessionDep,
+    principal: Editor,
     version: Annotated[int, Form()],
     phase_id: Annotated[int, Form()],
     after_card_id: OptionalInt = "",
@@ -203,7 +207,7 @@ def card_move_form(
                 session, card=card, phase_id=phase_id, after_card_id=_int_or_none(after_card_id)
             )
         move = CardMove(phase_id=phase_id, position=target, version=version)
-        return service.move_card(session, card_id=card_id, move=move, actor=current_actor())
+        return service.move_card(session, card_id=card_id, move=move, actor=principal.name)
 
     return _respond(request, session, card.board_id, action, lambda c: _moved_message(session, c))
 
@@ -221,7 +225,13 @@ def _moved_message(session: Session, card: Card) -> str:
 
 
 def _archive_action(
-    request: Request, card: Card, session: Session, version: int, *, archive: bool
+    request: Request,
+    card: Card,
+    session: Session,
+    principal: Principal,
+    version: int,
+    *,
+    archive: bool,
 ) -> Response:
     assert card.id is not None
     card_id = card.id
@@ -236,25 +246,33 @@ def _archive_action(
         request,
         session,
         card.board_id,
-        lambda: change(session, card_id=card_id, version=version, actor=current_actor()),
+        lambda: change(session, card_id=card_id, version=version, actor=principal.name),
         announce,
     )
 
 
 @router.post("/cards/{card_id}/archive", response_class=HTMLResponse)
 def card_archive_form(
-    request: Request, card: CardDep, session: SessionDep, version: Annotated[int, Form()]
+    request: Request,
+    card: CardDep,
+    session: SessionDep,
+    principal: Editor,
+    version: Annotated[int, Form()],
 ) -> Response:
     """Archive a card; it can be restored from the board's archive."""
-    return _archive_action(request, card, session, version, archive=True)
+    return _archive_action(request, card, session, principal, version, archive=True)
 
 
 @router.post("/cards/{card_id}/restore", response_class=HTMLResponse)
 def card_restore_form(
-    request: Request, card: CardDep, session: SessionDep, version: Annotated[int, Form()]
+    request: Request,
+    card: CardDep,
+    session: SessionDep,
+    principal: Editor,
+    version: Annotated[int, Form()],
 ) -> Response:
     """Bring an archived card back to the end of its phase."""
-    return _archive_action(request, card, session, version, archive=False)
+    return _archive_action(request, card, session, principal, version, archive=False)
 
 
 @router.get("/boards/{board_id}/archive", response_class=HTMLResponse)

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.accounts.access import Admin
 from app.db import SessionDep
 from app.events import service
 from app.events.models import EventRead
@@ -25,6 +26,8 @@ def board_events(
 
 
 @router.get("/events", response_model=list[EventRead])
-def global_events(session: SessionDep, after: After = 0, limit: Limit = 500) -> object:
-    """Instance-wide events (departments, lotsen) after a seq."""
+def global_events(
+    session: SessionDep, _principal: Admin, after: After = 0, limit: Limit = 500
+) -> object:
+    """Instance-wide events (departments, lotsen, accounts: the audit trail) after a seq."""
     return service.list_global_events(session, after=after, limit=limit)

@@ -6,11 +6,11 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.accounts.access import Admin
 from app.cards.texts import error_message
 from app.db import SessionDep
 from app.errors import DomainError
 from app.pages import service
-from app.web.deps import current_actor
 from app.web.errors import status_for
 from app.web.htmx import render, see_other
 from app.web.i18n import LANGUAGE_COOKIE, LANGUAGES
@@ -45,7 +45,7 @@ def send_feedback(
 
 
 @router.get("/barrierefreiheit/bearbeiten", response_class=HTMLResponse)
-def edit_statement_page(request: Request, session: SessionDep) -> HTMLResponse:
+def edit_statement_page(request: Request, session: SessionDep, principal: Admin) -> HTMLResponse:
     """Edit the statement; read the feedback received."""
     context = {
         "statement": service.get_statement(session) or "",
@@ -56,10 +56,10 @@ def edit_statement_page(request: Request, session: SessionDep) -> HTMLResponse:
 
 @router.post("/barrierefreiheit/bearbeiten")
 def edit_statement(
-    session: SessionDep, body: Annotated[str, Form(max_length=60_000)] = ""
+    session: SessionDep, principal: Admin, body: Annotated[str, Form(max_length=60_000)] = ""
 ) -> Response:
     """Save the statement (empty: back to the default text)."""
-    service.update_statement(session, body=body.replace("\r\n", "\n"), actor=current_actor())
+    service.update_statement(session, body=body.replace("\r\n", "\n"), actor=principal.name)
     return see_other("/barrierefreiheit")
 
 

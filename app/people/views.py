@@ -8,12 +8,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from app.accounts.access import Admin
 from app.cards.texts import error_message, validation_message
 from app.db import SessionDep
 from app.errors import DomainError
 from app.people import service
 from app.people.models import DepartmentCreate, DepartmentUpdate, LotseCreate, LotseUpdate
-from app.web.deps import current_actor
 from app.web.errors import status_for
 from app.web.htmx import render, see_other
 
@@ -55,14 +55,19 @@ def _apply(
 
 
 @router.get("/settings/departments", response_class=HTMLResponse)
-def departments_page(request: Request, session: SessionDep) -> HTMLResponse:
+def departments_page(request: Request, session: SessionDep, principal: Admin) -> HTMLResponse:
     """Departments with name, short code, colour and whether they are active."""
     return _page(request, session, "people/departments.html")
 
 
 @router.post("/settings/departments")
 def department_create_form(
-    request: Request, session: SessionDep, name: Text, code: Text, colour: Text = "#5b6770"
+    request: Request,
+    session: SessionDep,
+    principal: Admin,
+    name: Text,
+    code: Text,
+    colour: Text = "#5b6770",
 ) -> Response:
     """Add a department."""
     return _apply(
@@ -73,7 +78,7 @@ def department_create_form(
         lambda: service.create_department(
             session,
             data=DepartmentCreate(name=name, code=code, colour=colour),
-            actor=current_actor(),
+            actor=principal.name,
         ),
     )
 
@@ -82,6 +87,7 @@ def department_create_form(
 def department_update_form(
     request: Request,
     session: SessionDep,
+    principal: Admin,
     department_id: int,
     name: Text,
     code: Text,
@@ -99,13 +105,13 @@ def department_update_form(
             session,
             department_id=department_id,
             data=DepartmentUpdate.model_validate(data),
-            actor=current_actor(),
+            actor=principal.name,
         ),
     )
 
 
 @router.get("/settings/lotsen", response_class=HTMLResponse)
-def lotsen_page(request: Request, session: SessionDep) -> HTMLResponse:
+def lotsen_page(request: Request, session: SessionDep, principal: Admin) -> HTMLResponse:
     """Lotsen with their department and whether they are active."""
     return _page(request, session, "people/lotsen.html")
 
@@ -120,7 +126,12 @@ def _lotse_fields(name: str, department_id: str, email: str) -> dict[str, Any]:
 
 @router.post("/settings/lotsen")
 def lotse_create_form(
-    request: Request, session: SessionDep, name: Text, department_id: Text, email: Text = ""
+    request: Request,
+    session: SessionDep,
+    principal: Admin,
+    name: Text,
+    department_id: Text,
+    email: Text = "",
 ) -> Response:
     """Add a lotse."""
     data = _lotse_fields(name, department_id, email)
@@ -130,7 +141,7 @@ def lotse_create_form(
         "people/lotsen.html",
         "/settings/lotsen",
         lambda: service.create_lotse(
-            session, data=LotseCreate.model_validate(data), actor=current_actor()
+            session, data=LotseCreate.model_validate(data), actor=principal.name
         ),
     )
 
@@ -139,6 +150,7 @@ def lotse_create_form(
 def lotse_update_form(
     request: Request,
     session: SessionDep,
+    principal: Admin,
     lotse_id: int,
     name: Text,
     department_id: Text,
@@ -153,6 +165,6 @@ def lotse_update_form(
         "people/lotsen.html",
         "/settings/lotsen",
         lambda: service.update_lotse(
-            session, lotse_id=lotse_id, data=LotseUpdate.model_validate(data), actor=current_actor()
+            session, lotse_id=lotse_id, data=LotseUpdate.model_validate(data), actor=principal.name
         ),
     )

@@ -1,30 +1,35 @@
-"""Shared route dependencies: who acts, and objects resolved from path ids."""
+"""Shared route dependencies: objects resolved from path ids, checked against who asks."""
 
 from typing import Annotated
 
 from fastapi import Depends, Path
 
+from app.accounts.access import Reader, can_read_board
 from app.boards import service as boards
 from app.boards.models import Board
 from app.cards import queries as cards
 from app.cards.models import Card
 from app.db import SessionDep
+from app.errors import NotFound
 
 
-def current_actor() -> str:
-    """The name written into the event log for this request."""
-    # Accounts come with the accounts issue; until then changes are made "via API".
-    return "api"
+def valid_board(
+    session: SessionDep, principal: Reader, board_id: Annotated[int, Path(ge=1)]
+) -> Board:
+    """The board, if the caller may read it; otherwise it does not exist for them (404)."""
+    board = boards.get_board(session, board_id=board_id)
+    if not can_read_board(session, principal, board):
+        raise NotFound("board", board_id)
+    return board
 
 
-def valid_board(session: SessionDep, board_id: Annotated[int, Path(ge=1)]) -> Board:
-    return boards.get_board(session, board_id=board_id)
+def valid_card(session: SessionDep, principal: Reader, card_id: Annotated[int, Path(ge=1)]) -> Card:
+    """The card, if the caller may read its board."""
+    card = cards.get_card(session, card_id=card_id)
+    if not can_read_board(session, principal, boards.get_board(session, board_id=card.board_id)):
+        raise NotFound("card", card_id)
+    return card
 
 
-def valid_card(session: SessionDep, card_id: Annotated[int, Path(ge=1)]) -> Card:
-    return cards.get_card(session, card_id=card_id)
-
-
-Actor = Annotated[str, Depends(current_actor)]
 BoardDep = Annotated[Board, Depends(valid_board)]
 CardDep = Annotated[Card, Depends(valid_card)]

@@ -2,19 +2,26 @@
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.accounts.access import Forbidden, NotAuthenticated
+from app.accounts.service import InvalidCredentials, LoginThrottled
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 
 log = logging.getLogger("lotsenboard")
 
 _STATUS: list[tuple[type[DomainError], int]] = [
+    (NotAuthenticated, 401),
+    (InvalidCredentials, 401),
+    (Forbidden, 403),
+    (LoginThrottled, 429),
     (NotFound, 404),
     (InvalidInput, 422),
     (Conflict, 409),
@@ -38,6 +45,7 @@ def error_body(error: DomainError) -> dict[str, Any]:
 
 
 _PAGE_MESSAGES = {
+    403: "Dafür fehlt Ihnen die Berechtigung.",
     404: "Diese Seite gibt es nicht (mehr).",
     409: "Die Änderung passt nicht zum aktuellen Stand.",
     422: "Die Eingabe ist ungültig.",
@@ -60,8 +68,18 @@ def _page(request: Request, status: int) -> Response:
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
+def _to_login(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    url = f"/login?{urlencode({'next': target})}"
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=401, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
 async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
+    if isinstance(error, NotAuthenticated) and not request.url.path.startswith("/api/"):
+        return _to_login(request)
     if _wants_page(request):
         return _page(request, status_for(error))
     return JSONResponse(jsonable_encoder(error_body(error)), status_code=status_for(error))

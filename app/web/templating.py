@@ -1,13 +1,16 @@
 """Jinja2 templates with block fragments, translations and German formatting."""
 
 from datetime import date
+from typing import Any
 
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup, escape
 
 from app import clock
 from app.cards.texts import change_label
 from app.settings import ROOT_DIR, get_settings
 from app.web import i18n
+from app.web.markdown import render_markdown
 
 templates = Jinja2Blocks(directory=ROOT_DIR / "templates")
 i18n.install(templates.env)
@@ -19,6 +22,27 @@ def is_overdue(value: date | None) -> bool:
     return value < clock.now().astimezone(get_settings().zone).date()
 
 
+def csrf_token(request: Any) -> str:
+    """The session's CSRF token ("" without a cookie session)."""
+    principal = getattr(request.state, "principal", None)
+    return (principal.csrf_token or "") if principal is not None else ""
+
+
+def csrf_field(request: Any) -> Markup:
+    """The hidden form field that plain (non-htmx) forms send the CSRF token in."""
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(
+        csrf_token(request)
+    )
+
+
+def principal_of(request: Any) -> Any:
+    return getattr(request.state, "principal", None)
+
+
+templates.env.filters["markdown"] = render_markdown
+templates.env.globals["csrf_token"] = csrf_token
+templates.env.globals["csrf_field"] = csrf_field
+templates.env.globals["principal_of"] = principal_of
 templates.env.filters["date_de"] = i18n.date_format
 templates.env.filters["datetime_de"] = i18n.datetime_format
 templates.env.filters["number"] = i18n.number_format

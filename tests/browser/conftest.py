@@ -11,9 +11,13 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
+from app.accounts import service as accounts
+from app.accounts.access import SESSION_COOKIE
+from app.accounts.models import Role
 from app.db import Database
 from app.main import create_app
 from app.settings import Settings
+from tests.factories import make_user
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -84,12 +88,26 @@ def browser() -> Iterator[Browser]:
         instance.close()
 
 
-@pytest.fixture
-def context(browser: Browser, db: Database) -> Iterator[BrowserContext]:
-    """A fresh browser profile in German at a desk-monitor size."""
+def logged_in_context(
+    browser: Browser, server: LiveServer, db: Database, *, width: int = 1600, height: int = 1000
+) -> BrowserContext:
+    """A fresh German browser profile, logged in as the CDO (an admin)."""
+    with db.session() as session:
+        user = accounts.find_user(session, email="cdo@example.org") or make_user(
+            session, role=Role.admin, name="Dana Weber", email="cdo@example.org"
+        )
+        token, _login = accounts.start_session(session, user=user, ip="127.0.0.1")
+    # bypass_csp lets the test inject axe-core; the app's own pages never need it.
     ctx = browser.new_context(
-        locale="de-DE", viewport={"width": 1600, "height": 1000}, bypass_csp=True
+        locale="de-DE", viewport={"width": width, "height": height}, bypass_csp=True
     )
+    ctx.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": server.url}])
+    return ctx
+
+
+@pytest.fixture
+def context(browser: Browser, live_server: LiveServer, db: Database) -> Iterator[BrowserContext]:
+    ctx = logged_in_context(browser, live_server, db)
     yield ctx
     ctx.close()
 

@@ -5,7 +5,7 @@ from playwright.sync_api import Browser, expect
 
 from app.db import Database
 from app.demo import load_demo
-from tests.browser.conftest import OUTPUT, LiveServer
+from tests.browser.conftest import OUTPUT, LiveServer, logged_in_context
 
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1366, 768)])
@@ -13,7 +13,7 @@ def test_demo_board_screenshots(
     browser: Browser, live_server: LiveServer, db: Database, width: int, height: int
 ) -> None:
     assert load_demo(db)
-    context = browser.new_context(locale="de-DE", viewport={"width": width, "height": height})
+    context = logged_in_context(browser, live_server, db, width=width, height=height)
     page = context.new_page()
     page.goto(f"{live_server.url}/boards/1")
     expect(page.locator(".phase")).to_have_count(6)

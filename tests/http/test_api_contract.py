@@ -293,7 +293,7 @@ def test_stale_version_answers_409_with_the_current_card(
     body = response.json()
     assert body["code"] == "version_conflict"
     assert (body["current"]["title"], body["current"]["version"]) == ("Neu", 2)
-    assert body["changed_by"]["actor"] == "api"
+    assert body["changed_by"]["actor"] == "Dana Weber"
 
 
 def test_create_read_move_and_events_round_trip(client: TestClient, world: dict[str, int]) -> None:

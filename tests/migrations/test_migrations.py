@@ -19,6 +19,12 @@ TABLES = {
     "event",
     "feedback",
     "site_text",
+    "user",
+    "login_session",
+    "login_failure",
+    "api_token",
+    "screen_link",
+    "board_member",
 }
 
 

@@ -1,0 +1,165 @@
+"""Accounts: users, login sessions, API tokens, screen links, board members, login failures."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import Field as PydanticField
+from sqlalchemy import Index, String
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, utcnow
+from app.types import Email, Name
+
+
+class Role(StrEnum):
+    """What an account may do: the CDO administers, lotsen change cards, viewers read."""
+
+    admin = "admin"
+    lotse = "lotse"
+    viewer = "viewer"
+
+
+Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_type=String(254), unique=True)
+    name: str = Field(sa_type=String(120))
+    role: Role = Field(default=Role.viewer, sa_type=String(8))
+    password_hash: str = Field(sa_type=String(200))
+    active: bool = Field(default=True)
+    password_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LoginSession(SQLModel, table=True):
+    """A browser's login; the cookie holds a random token, the table only its hash."""
+
+    __tablename__ = "login_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    csrf_token: str = Field(sa_type=String(64))
+    ip: str = Field(default="", sa_type=String(64))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = Field(sa_type=String(120))
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ScreenLink(SQLModel, table=True):
+    """A revocable read-only link to one board, for the meeting-room screen."""
+
+    __tablename__ = "screen_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    name: str = Field(sa_type=String(120))
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    created_by: str = Field(sa_type=String(120))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class BoardMember(SQLModel, table=True):
+    """Who may see a restricted board (besides admins)."""
+
+    __tablename__ = "board_member"
+
+    board_id: int = Field(foreign_key="board.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_lookup", "email", "ip", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_type=String(254))
+    ip: str = Field(sa_type=String(64))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Email
+    name: Name
+    role: Role = Role.viewer
+    password: Password
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Name | None = None
+    role: Role | None = None
+    active: bool | None = None
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    email: str
+    name: str
+    role: Role
+    active: bool
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = PydanticField(max_length=200)
+    new_password: Password
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Name
+
+
+class TokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenRead):
+    token: str = PydanticField(description="Shown once; only its hash is stored.")
+
+
+class ScreenLinkRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    board_id: int
+    name: str
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ScreenLinkCreated(ScreenLinkRead):
+    token: str
+    url: str
+
+
+class BoardAccess(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    restricted: bool
+    member_ids: list[int] = PydanticField(default_factory=list, max_length=500)

@@ -1,0 +1,264 @@
+"""Users, passwords and logins: argon2 hashes, throttled attempts, rotating sessions."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from app import clock
+from app.accounts.models import (
+    LoginFailure,
+    LoginSession,
+    Role,
+    User,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from app.errors import Conflict, DomainError, InvalidInput, NotFound
+from app.events import service as events
+from app.settings import Settings
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so both cases take the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+USER_CREATED = "user.created"
+USER_UPDATED = "user.updated"
+PASSWORD_CHANGED = "user.password_changed"
+LOGIN = "auth.login"
+LOGIN_FAILED = "auth.login_failed"
+LOGOUT = "auth.logout"
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+
+
+class LoginThrottled(DomainError):
+    code = "throttled"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user_json(user: User) -> dict[str, Any]:
+    return UserRead.model_validate(user).model_dump(mode="json")
+
+
+def list_users(session: Session) -> list[User]:
+    """Accounts by name."""
+    return list(session.exec(select(User).order_by(col(User.name), col(User.id))))
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    """The account, or NotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
+def find_user(session: Session, *, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def create_user(session: Session, *, data: UserCreate, actor: str) -> User:
+    """A new account; the password is stored as an argon2 hash only."""
+    email = data.email.lower()
+    if find_user(session, email=email) is not None:
+        raise Conflict(f"an account for {email} exists already", field="email")
+    user = User(
+        email=email, name=data.name, role=data.role, password_hash=_hasher.hash(data.password)
+    )
+    session.add(user)
+    session.flush()
+    events.append(
+        session, board_id=None, type=USER_CREATED, actor=actor, payload={"after": _user_json(user)}
+    )
+    session.commit()
+    return user
+
+
+def update_user(session: Session, *, user_id: int, data: UserUpdate, actor: str) -> User:
+    """Rename, change the role of, deactivate or reactivate an account."""
+    user = get_user(session, user_id=user_id)
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if value is None:
+            raise InvalidInput(field, f"{field} cannot be null")
+    if changes.get("role", Role.admin) != Role.admin or changes.get("active") is False:
+        _keep_an_admin(session, user)
+    before = _user_json(user)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    if changes.get("active") is False:
+        _revoke_sessions(session, user.id)
+    events.record_update(
+        session, user, before, _user_json(user), board_id=None, type=USER_UPDATED, actor=actor
+    )
+    return user
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    if user.role != Role.admin or not user.active:
+        return
+    admins = session.exec(
+        select(func.count()).where(User.role == Role.admin, col(User.active).is_(True))
+    ).one()
+    if admins <= 1:
+        raise Conflict("the last active admin cannot be demoted or deactivated")
+
+
+def change_password(
+    session: Session, *, user_id: int, current: str, new: str, keep_session_id: int | None
+) -> None:
+    """Set a new password after checking the current one; other sessions end."""
+    user = get_user(session, user_id=user_id)
+    if not _verify(user.password_hash, current):
+        raise InvalidInput("current_password", "the current password is wrong")
+    set_password(session, user=user, password=new, keep_session_id=keep_session_id)
+
+
+def set_password(
+    session: Session, *, user: User, password: str, keep_session_id: int | None = None
+) -> None:
+    """Store a new password hash and end the account's other sessions."""
+    user.password_hash = _hasher.hash(password)
+    user.password_changed_at = clock.now()
+    _revoke_sessions(session, user.id, keep=keep_session_id)
+    events.append(
+        session, board_id=None, type=PASSWORD_CHANGED, actor=user.name, payload={"user_id": user.id}
+    )
+    session.commit()
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass
+class LoginCheck:
+    """How many recent failures count against this login attempt."""
+
+    pair_failures: int
+    ip_failures: int
+
+
+def login_check(session: Session, *, email: str, ip: str, settings: Settings) -> LoginCheck:
+    since = clock.now() - timedelta(minutes=settings.login_window_minutes)
+    pair = session.exec(
+        select(func.count()).where(
+            LoginFailure.email == email, LoginFailure.ip == ip, LoginFailure.created_at >= since
+        )
+    ).one()
+    by_ip = session.exec(
+        select(func.count()).where(LoginFailure.ip == ip, LoginFailure.created_at >= since)
+    ).one()
+    return LoginCheck(pair_failures=pair, ip_failures=by_ip)
+
+
+def authenticate(
+    session: Session, *, email: str, password: str, ip: str, settings: Settings
+) -> User:
+    """The account for these credentials; failures are counted per account and address.
+
+    Counting per (account, address) pair means an attacker elsewhere cannot lock the
+    real user out; a per-address ceiling stops one address trying many accounts.
+    """
+    email = email.strip().lower()
+    check = login_check(session, email=email, ip=ip, settings=settings)
+    if (
+        check.pair_failures >= settings.login_block_after
+        or check.ip_failures >= settings.login_block_after * 5
+    ):
+        raise LoginThrottled("too many failed logins; try again later")
+    user = find_user(session, email=email)
+    valid = _verify(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not valid or not user.active:
+        session.add(LoginFailure(email=email[:254], ip=ip[:64]))
+        events.append(
+            session, board_id=None, type=LOGIN_FAILED, actor=email[:120], payload={"ip": ip}
+        )
+        session.commit()
+        raise InvalidCredentials("email or password is wrong")
+    session.execute(
+        delete(LoginFailure).where(col(LoginFailure.email) == email, col(LoginFailure.ip) == ip)
+    )
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def start_session(session: Session, *, user: User, ip: str) -> tuple[str, LoginSession]:
+    """A fresh session (new id at every login) and its cookie token."""
+    assert user.id is not None
+    token = secrets.token_urlsafe(32)
+    login = LoginSession(
+        token_hash=token_hash(token),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        ip=ip[:64],
+    )
+    session.add(login)
+    events.append(
+        session, board_id=None, type=LOGIN, actor=user.name, payload={"ip": ip, "user_id": user.id}
+    )
+    session.commit()
+    return token, login
+
+
+def resolve_session(
+    session: Session, *, token: str, settings: Settings
+) -> tuple[LoginSession, User] | None:
+    """The live session for a cookie token, or None when unknown, ended or expired."""
+    login = session.exec(
+        select(LoginSession).where(LoginSession.token_hash == token_hash(token))
+    ).first()
+    if login is None or login.revoked_at is not None:
+        return None
+    now = clock.now()
+    if now - login.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
+        return None
+    if now - login.created_at > timedelta(hours=settings.session_max_hours):
+        return None
+    user = session.get(User, login.user_id)
+    if user is None or not user.active:
+        return None
+    if now - login.last_seen_at > timedelta(minutes=1):
+        # Touch at most once a minute: reads should not all become writes.
+        session.execute(
+            update(LoginSession).where(col(LoginSession.id) == login.id).values(last_seen_at=now)
+        )
+        session.commit()
+    return login, user
+
+
+def end_session(session: Session, *, login_id: int, actor: str) -> None:
+    """Log out: the session is refused from now on."""
+    session.execute(
+        update(LoginSession).where(col(LoginSession.id) == login_id).values(revoked_at=clock.now())
+    )
+    events.append(
+        session, board_id=None, type=LOGOUT, actor=actor, payload={"session_id": login_id}
+    )
+    session.commit()
+
+
+def _revoke_sessions(session: Session, user_id: int | None, keep: int | None = None) -> None:
+    statement = update(LoginSession).where(
+        col(LoginSession.user_id) == user_id, col(LoginSession.revoked_at).is_(None)
+    )
+    if keep is not None:
+        statement = statement.where(col(LoginSession.id) != keep)
+    session.execute(statement.values(revoked_at=clock.now()))

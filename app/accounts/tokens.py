@@ -1,0 +1,124 @@
+"""Personal API tokens and the meeting-room screen links: random, stored hashed, revocable."""
+
+import secrets
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app import clock
+from app.accounts.models import ApiToken, ScreenLink, User
+from app.accounts.service import token_hash
+from app.errors import NotFound
+from app.events import service as events
+
+TOKEN_PREFIX = "lbt_"
+SCREEN_PREFIX = "lbs_"
+
+TOKEN_CREATED = "token.created"
+TOKEN_REVOKED = "token.revoked"
+SCREEN_LINK_CREATED = "screen_link.created"
+SCREEN_LINK_REVOKED = "screen_link.revoked"
+
+
+def create_token(session: Session, *, user: User, name: str) -> tuple[str, ApiToken]:
+    """A new personal API token; the plain token is returned once and never stored."""
+    assert user.id is not None
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(plain))
+    session.add(token)
+    session.flush()
+    _audit(
+        session, TOKEN_CREATED, user.name, {"token_id": token.id, "user_id": user.id, "name": name}
+    )
+    session.commit()
+    return plain, token
+
+
+def list_tokens(session: Session, *, user_id: int) -> list[ApiToken]:
+    """The user's tokens, newest first."""
+    statement = (
+        select(ApiToken).where(ApiToken.user_id == user_id).order_by(col(ApiToken.id).desc())
+    )
+    return list(session.exec(statement))
+
+
+def revoke_token(session: Session, *, token_id: int, user_id: int | None, actor: str) -> ApiToken:
+    """Revoke a token (of that user, when given); it stops working at once."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (user_id is not None and token.user_id != user_id):
+        raise NotFound("token", token_id)
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        _audit(session, TOKEN_REVOKED, actor, {"token_id": token_id, "user_id": token.user_id})
+        session.commit()
+    return token
+
+
+def resolve_token(session: Session, *, plain: str) -> tuple[ApiToken, User] | None:
+    """The live token and its active user, or None."""
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(plain))).first()
+    if token is None or token.revoked_at is not None:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        return None
+    now = clock.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        session.execute(
+            update(ApiToken).where(col(ApiToken.id) == token.id).values(last_used_at=now)
+        )
+        session.commit()
+    return token, user
+
+
+def create_screen_link(
+    session: Session, *, board_id: int, name: str, actor: str
+) -> tuple[str, ScreenLink]:
+    """A read-only link to one board; 192 random bits, stored hashed."""
+    plain = SCREEN_PREFIX + secrets.token_urlsafe(24)
+    link = ScreenLink(board_id=board_id, name=name, token_hash=token_hash(plain), created_by=actor)
+    session.add(link)
+    session.flush()
+    _audit(
+        session,
+        SCREEN_LINK_CREATED,
+        actor,
+        {"screen_link_id": link.id, "board_id": board_id, "name": name},
+    )
+    session.commit()
+    return plain, link
+
+
+def list_screen_links(session: Session, *, board_id: int) -> list[ScreenLink]:
+    statement = (
+        select(ScreenLink).where(ScreenLink.board_id == board_id).order_by(col(ScreenLink.id))
+    )
+    return list(session.exec(statement))
+
+
+def revoke_screen_link(session: Session, *, board_id: int, link_id: int, actor: str) -> ScreenLink:
+    """Revoke a board's screen link; the screen is refused from the next request on."""
+    link = session.get(ScreenLink, link_id)
+    if link is None or link.board_id != board_id:
+        raise NotFound("screen link", link_id)
+    if link.revoked_at is None:
+        link.revoked_at = clock.now()
+        _audit(
+            session, SCREEN_LINK_REVOKED, actor, {"screen_link_id": link_id, "board_id": board_id}
+        )
+        session.commit()
+    return link
+
+
+def resolve_screen_link(session: Session, *, plain: str) -> ScreenLink | None:
+    link = session.exec(
+        select(ScreenLink).where(ScreenLink.token_hash == token_hash(plain))
+    ).first()
+    if link is None or link.revoked_at is not None:
+        return None
+    return link
+
+
+def _audit(session: Session, kind: str, actor: str, payload: dict[str, Any]) -> None:
+    events.append(session, board_id=None, type=kind, actor=actor, payload=payload)

@@ -1,0 +1,251 @@
+"""Login, logout, the own account (password, API tokens) and the admin's user list."""
+
+import secrets
+import time
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.accounts import service, tokens
+from app.accounts.access import (
+    ANON_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Admin,
+    Reader,
+    client_ip,
+)
+from app.accounts.models import Role, UserCreate, UserUpdate
+from app.cards.texts import error_message, validation_message
+from app.db import DatabaseDep, SessionDep
+from app.errors import DomainError, InvalidInput
+from app.web.errors import status_for
+from app.web.htmx import render, see_other
+from app.web.i18n import gettext as _
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=1000)]
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never `//host`, a scheme, or a backslash trick."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return "/"
+    return target
+
+
+def _login_page(request: Request, *, next_url: str, error: str | None, status: int) -> Response:
+    token = request.cookies.get(ANON_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    context: dict[str, Any] = {"next": next_url, "error": error, "login_csrf": token}
+    response = render(request, "accounts/login.html", context, status_code=status)
+    response.set_cookie(
+        ANON_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.secure_cookies,
+    )
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    """The login form."""
+    return _login_page(request, next_url=safe_next(next), error=None, status=200)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: DatabaseDep,
+    email: Text,
+    password: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """Check the credentials (throttled), rotate the session, go on to `next`."""
+    settings = request.app.state.settings
+    expected = request.cookies.get(ANON_CSRF_COOKIE, "")
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        return _login_page(
+            request,
+            next_url=safe_next(next),
+            error=_("The form expired; please try again."),
+            status=403,
+        )
+    ip = client_ip(request)
+    with db.session(write=True) as session:
+        check = service.login_check(session, email=email.strip().lower(), ip=ip, settings=settings)
+    if check.pair_failures >= settings.login_slow_after:
+        time.sleep(settings.login_delay_seconds)
+    try:
+        with db.session(write=True) as session:
+            user = service.authenticate(
+                session, email=email, password=password, ip=ip, settings=settings
+            )
+            token, _login = service.start_session(session, user=user, ip=ip)
+    except service.LoginThrottled:
+        message = _(
+            "Too many failed attempts. Please wait %(minutes)s minutes.",
+            minutes=settings.login_window_minutes,
+        )
+        return _login_page(request, next_url=safe_next(next), error=message, status=429)
+    except service.InvalidCredentials:
+        message = _("Email or password is wrong.")
+        return _login_page(request, next_url=safe_next(next), error=message, status=401)
+    response = see_other(safe_next(next))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=settings.session_max_hours * 3600,
+    )
+    response.delete_cookie(ANON_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(session: SessionDep, principal: Reader) -> Response:
+    """End this session server-side and drop the cookie."""
+    if principal.session_id is not None:
+        service.end_session(session, login_id=principal.session_id, actor=principal.name)
+    response = see_other("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _account_page(
+    request: Request,
+    session: Session,
+    principal: Any,
+    *,
+    error: str | None = None,
+    new_token: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    context = {
+        "tokens": tokens.list_tokens(session, user_id=principal.user_id)
+        if principal.user_id
+        else [],
+        "new_token": new_token,
+        "error": error,
+        "saved": "saved" in request.query_params,
+    }
+    return render(request, "accounts/account.html", context, status_code=status)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, session: SessionDep, principal: Reader) -> HTMLResponse:
+    """Change the own password; manage personal API tokens."""
+    return _account_page(request, session, principal)
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    current_password: Annotated[str, Form(max_length=200)],
+    new_password: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    """Set a new password; every other session of the account ends."""
+    try:
+        if len(new_password) < 10:
+            raise InvalidInput("new_password", "at least 10 characters")
+        service.change_password(
+            session,
+            user_id=principal.user_id or 0,
+            current=current_password,
+            new=new_password,
+            keep_session_id=principal.session_id,
+        )
+    except DomainError as error:
+        session.rollback()
+        return _account_page(
+            request, session, principal, error=error_message(error), status=status_for(error)
+        )
+    return see_other("/account?saved=1")
+
+
+@router.post("/account/tokens")
+def create_token(request: Request, session: SessionDep, principal: Reader, name: Text) -> Response:
+    """A new personal API token, shown once."""
+    user = service.get_user(session, user_id=principal.user_id or 0)
+    plain, _token = tokens.create_token(session, user=user, name=name.strip()[:120] or "API")
+    return _account_page(request, session, principal, new_token=plain)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(session: SessionDep, principal: Reader, token_id: int) -> Response:
+    """Revoke one of the own tokens."""
+    tokens.revoke_token(
+        session, token_id=token_id, user_id=principal.user_id or 0, actor=principal.name
+    )
+    return see_other("/account")
+
+
+def _users_page(
+    request: Request, session: Session, *, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    context = {"users": service.list_users(session), "roles": list(Role), "error": error}
+    return render(request, "accounts/users.html", context, status_code=status)
+
+
+@router.get("/settings/users", response_class=HTMLResponse)
+def users_page(request: Request, session: SessionDep, principal: Admin) -> HTMLResponse:
+    """Accounts with their roles."""
+    return _users_page(request, session)
+
+
+@router.post("/settings/users")
+def user_create_form(
+    request: Request,
+    session: SessionDep,
+    principal: Admin,
+    email: Text,
+    name: Text,
+    role: Text,
+    password: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    """Create an account."""
+    try:
+        data = UserCreate.model_validate(
+            {"email": email, "name": name, "role": role, "password": password}
+        )
+        service.create_user(session, data=data, actor=principal.name)
+    except ValidationError as error:
+        return _users_page(request, session, error=validation_message(error), status=422)
+    except DomainError as error:
+        session.rollback()
+        return _users_page(request, session, error=error_message(error), status=status_for(error))
+    return see_other("/settings/users")
+
+
+@router.post("/settings/users/{user_id}")
+def user_update_form(
+    request: Request,
+    session: SessionDep,
+    principal: Admin,
+    user_id: int,
+    name: Text,
+    role: Text,
+    active: Annotated[bool, Form()] = False,
+) -> Response:
+    """Change an account's name, role or whether it is active."""
+    try:
+        data = UserUpdate.model_validate({"name": name, "role": role, "active": active})
+        service.update_user(session, user_id=user_id, data=data, actor=principal.name)
+    except ValidationError as error:
+        return _users_page(request, session, error=validation_message(error), status=422)
+    except DomainError as error:
+        session.rollback()
+        return _users_page(request, session, error=error_message(error), status=status_for(error))
+    return see_other("/settings/users")

@@ -1,0 +1,31 @@
+"""The meeting-room screen: one board, read-only, opened by a screen link without login."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse
+
+from app.accounts import tokens
+from app.boards import service
+from app.boards.presentation import BoardFilters
+from app.boards.views import board_context
+from app.db import SessionDep
+from app.web.htmx import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/screen/{token}", response_class=HTMLResponse)
+def screen_page(
+    request: Request, session: SessionDep, token: Annotated[str, Path(max_length=100)]
+) -> HTMLResponse:
+    """The board of this screen link; 401 once the link is revoked."""
+    link = tokens.resolve_screen_link(session, plain=token)
+    if link is None:
+        return render(request, "boards/screen_gone.html", {}, status_code=401)
+    board = service.get_board(session, board_id=link.board_id)
+    context = board_context(session, board, BoardFilters())
+    response = render(request, "boards/screen.html", context)
+    # The token is in the address: keep it out of Referer headers and caches.
+    response.headers["Cache-Control"] = "no-store"
+    return response
