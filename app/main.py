@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from app import health
@@ -27,6 +28,30 @@ from app.web.limits import BodySizeLimit
 from app.web.security import SecurityHeaders
 
 API_PREFIX = "/api/v1"
+API_ROUTERS = (
+    boards_api.router,
+    cards_api.router,
+    events_api.router,
+    people_api.router,
+    accounts_api.router,
+)
+PAGE_ROUTERS = (
+    health.router,
+    boards_views.router,
+    board_settings_views.router,
+    cards_views.router,
+    people_views.router,
+    pages_views.router,
+    accounts_views.router,
+    screen_views.router,
+)
+
+
+def all_routes() -> list[tuple[str, APIRoute]]:
+    """Every route with its full path (for the route-wide security tests)."""
+    found = [(API_PREFIX + r.path, r) for router in API_ROUTERS for r in router.routes]
+    found += [(r.path, r) for router in PAGE_ROUTERS for r in router.routes]
+    return [(path, route) for path, route in found if isinstance(route, APIRoute)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,25 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     errors.install(app)
-    api_routers = (
-        boards_api.router,
-        cards_api.router,
-        events_api.router,
-        people_api.router,
-        accounts_api.router,
-    )
-    for router in api_routers:
+    for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
-    app.include_router(health.router)
-    for router in (
-        boards_views.router,
-        board_settings_views.router,
-        cards_views.router,
-        people_views.router,
-        pages_views.router,
-        accounts_views.router,
-        screen_views.router,
-    ):
+    for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
     return app

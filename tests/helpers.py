@@ -10,7 +10,6 @@ from app.db import Database
 from app.events.models import Event
 from app.models import metadata
 
-
 # Bookkeeping of who was seen when, not data a request could corrupt.
 _TOUCHED = {"last_used_at", "last_seen_at"}
 

@@ -176,7 +176,7 @@ def change_password(
 
 
 @router.post("/account/tokens")
-def create_token(request: Request, session: SessionDep, principal: Reader, name: Text) -> Response:
+def token_create_form(request: Request, session: SessionDep, principal: Reader, name: Text) -> Response:
     """A new personal API token, shown once."""
     user = service.get_user(session, user_id=principal.user_id or 0)
     plain, _token = tokens.create_token(session, user=user, name=name.strip()[:120] or "API")
@@ -184,7 +184,7 @@ def create_token(request: Request, session: SessionDep, principal: Reader, name:
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(session: SessionDep, principal: Reader, token_id: int) -> Response:
+def token_revoke_form(session: SessionDep, principal: Reader, token_id: int) -> Response:
     """Revoke one of the own tokens."""
     tokens.revoke_token(
         session, token_id=token_id, user_id=principal.user_id or 0, actor=principal.name

@@ -1,0 +1,119 @@
+"""A restricted board is invisible to non-members: every object route answers 404/403, never data."""
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.accounts import members, tokens
+from app.accounts.models import Role, User
+from app.boards import service as boards
+from app.db import Database
+from app.events import service as events
+from tests.factories import ACTOR, make_board, make_card, make_user
+from tests.helpers import dump
+
+SECRET = "Geheime Personalmaßnahme"
+
+
+@pytest.fixture
+def setup(app: FastAPI, db: Database, session: Session) -> dict[str, Any]:
+    mine = make_board(session, name="Maßnahmen 2026")
+    theirs = make_board(session, name="Personalamt")
+    card = make_card(session, theirs, title=SECRET)
+    my_card = make_card(session, mine, title="Mängelmelder")
+    owner = make_user(session, role=Role.lotse)
+    outsider = make_user(session, role=Role.lotse)
+    members.set_board_access(
+        session, board_id=theirs.id, restricted=True, members=[owner.id], actor=ACTOR
+    )
+    _plain, link = tokens.create_screen_link(session, board_id=theirs.id, name="TV", actor=ACTOR)
+    _token_plain, owner_token = tokens.create_token(session, user=owner, name="owner")
+    plain, _t = tokens.create_token(session, user=outsider, name="outsider")
+    return {
+        "client": TestClient(app, headers={"Authorization": f"Bearer {plain}"}),
+        "mine": mine.id,
+        "my_card": my_card.id,
+        "my_phase": boards.list_phases(session, board_id=mine.id)[0].id,
+        "theirs": theirs.id,
+        "card": card.id,
+        "phase": boards.list_phases(session, board_id=theirs.id)[0].id,
+        "link": link.id,
+        "owner_token": owner_token.id,
+        "owner": owner.id,
+        "seq": events.list_events(session, board_id=theirs.id)[-1].seq,
+    }
+
+
+REQUESTS = [
+    ("GET", "/api/v1/boards/{theirs}", None),
+    ("GET", "/api/v1/boards/{theirs}/phases", None),
+    ("GET", "/api/v1/boards/{theirs}/cards?q=Geheim", None),
+    ("GET", "/api/v1/boards/{theirs}/events", None),
+    ("GET", "/api/v1/cards/{card}", None),
+    ("GET", "/api/v1/cards/{card}/events", None),
+    ("PATCH", "/api/v1/cards/{card}", {"version": 1, "title": "X"}),
+    ("POST", "/api/v1/cards/{card}/move", {"phase_id": "{phase}", "position": 0, "version": 1}),
+    ("POST", "/api/v1/cards/{card}/archive", {"version": 1}),
+    ("POST", "/api/v1/boards/{theirs}/cards", {"title": "X", "phase_id": "{phase}"}),
+    ("PATCH", "/api/v1/boards/{theirs}/phases/{phase}", {"name": "X"}),
+    ("DELETE", "/api/v1/boards/{theirs}/screen-links/{link}", None),
+    ("GET", "/api/v1/boards/{theirs}/screen-links", None),
+    ("DELETE", "/api/v1/tokens/{owner_token}", None),
+    ("GET", "/api/v1/users/{owner}", None),
+    ("PATCH", "/api/v1/users/{owner}", {"role": "admin"}),
+    # Mismatched parent and child: my board, their objects.
+    ("PATCH", "/api/v1/boards/{mine}/phases/{phase}", {"name": "X"}),
+    ("DELETE", "/api/v1/boards/{mine}/phases/{my_phase}?target_phase_id={phase}", None),
+    ("POST", "/api/v1/cards/{my_card}/move", {"phase_id": "{phase}", "position": 0, "version": 1}),
+    ("DELETE", "/api/v1/boards/{mine}/screen-links/{link}", None),
+    ("GET", "/boards/{theirs}", None),
+    ("GET", "/boards/{theirs}/archive", None),
+    ("GET", "/cards/{card}", None),
+    ("POST", "/cards/{card}/move", {"phase_id": "{phase}", "position": "1", "version": "1"}),
+]
+
+
+def _fill(value: Any, ids: dict[str, Any]) -> Any:
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    return value
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"), REQUESTS, ids=[f"{m} {p}" for m, p, _ in REQUESTS]
+)
+def test_foreign_objects_are_not_found_and_unchanged(
+    db: Database, setup: dict[str, Any], method: str, path: str, body: Any
+) -> None:
+    before = dump(db)
+    url = path.format(**setup)
+    if path.startswith("/api/"):
+        response = setup["client"].request(method, url, json=_fill(body, setup))
+    else:
+        response = setup["client"].request(method, url, data=_fill(body, setup))
+    # A foreign id inside the body is invalid input for a path object the caller may use.
+    allowed = (403, 404, 422) if path == "/api/v1/cards/{my_card}/move" else (403, 404)
+    assert response.status_code in allowed, (response.status_code, response.text[:300])
+    assert SECRET not in response.text
+    assert dump(db) == before
+
+
+def test_restricted_board_is_missing_from_lists_but_shown_to_members(
+    app: FastAPI, db: Database, setup: dict[str, Any]
+) -> None:
+    listed = setup["client"].get("/api/v1/boards").json()
+    assert [b["id"] for b in listed] == [setup["mine"]]
+    assert SECRET not in setup["client"].get("/").text
+    with db.session() as session:
+        owner = session.get(
+            __import__("app.accounts.models", fromlist=["User"]).User, setup["owner"]
+        )
+        plain, _t = tokens.create_token(session, user=owner, name="again")
+    member = TestClient(app, headers={"Authorization": f"Bearer {plain}"})
+    assert member.get(f"/api/v1/boards/{setup['theirs']}").status_code == 200
+    assert SECRET in member.get(f"/api/v1/boards/{setup['theirs']}/cards").text
