@@ -49,9 +49,9 @@ PAGE_ROUTERS = (
 
 def all_routes() -> list[tuple[str, APIRoute]]:
     """Every route with its full path (for the route-wide security tests)."""
-    found = [(API_PREFIX + r.path, r) for router in API_ROUTERS for r in router.routes]
-    found += [(r.path, r) for router in PAGE_ROUTERS for r in router.routes]
-    return [(path, route) for path, route in found if isinstance(route, APIRoute)]
+    found = [(API_PREFIX, r) for router in API_ROUTERS for r in router.routes]
+    found += [("", r) for router in PAGE_ROUTERS for r in router.routes]
+    return [(prefix + route.path, route) for prefix, route in found if isinstance(route, APIRoute)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -176,7 +176,9 @@ def change_password(
 
 
 @router.post("/account/tokens")
-def token_create_form(request: Request, session: SessionDep, principal: Reader, name: Text) -> Response:
+def token_create_form(
+    request: Request, session: SessionDep, principal: Reader, name: Text
+) -> Response:
     """A new personal API token, shown once."""
     user = service.get_user(session, user_id=principal.user_id or 0)
     plain, _token = tokens.create_token(session, user=user, name=name.strip()[:120] or "API")

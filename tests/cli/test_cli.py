@@ -56,12 +56,15 @@ def test_migrate_then_demo_twice_loads_the_demo_once(fresh_url: str) -> None:
     result = runner.invoke(cli, ["demo", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert "geladen" in result.output
+    # The demo admin's login is printed once, on the first run only.
+    assert "Anmeldung als Admin: cdo@musterstadt.de" in result.output
     loaded = _counts(fresh_url)
     boards, cards, events = loaded
     assert boards == 1 and 90 <= cards <= 110 and events > cards
     for args in (["demo"], ["demo", "--if-empty"]):
         result = runner.invoke(cli, args)
         assert result.exit_code == 0, result.output
+        assert "Passwort" not in result.output
         assert _counts(fresh_url) == loaded
 
 
@@ -102,3 +105,35 @@ def test_serve_answers_health_and_readiness(fresh_url: str, tmp_path: Path) -> N
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+def test_create_user_and_tokens_from_the_command_line(
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    monkeypatch.setenv("LOTSENBOARD_PASSWORD", "kurz")
+    refused = runner.invoke(cli, ["create-user", "jana@musterstadt.de", "--name", "Jana Kuhn"])
+    assert refused.exit_code == 2 and "password" in refused.output
+    monkeypatch.setenv("LOTSENBOARD_PASSWORD", "lang-genug-2026")
+    created = runner.invoke(
+        cli, ["create-user", "Jana@Musterstadt.de", "--name", "Jana Kuhn", "--role", "admin"]
+    )
+    assert created.exit_code == 0, created.output
+    assert runner.invoke(cli, ["create-user", "jana@musterstadt.de", "--name", "J"]).exit_code == 2
+    issued = runner.invoke(cli, ["token", "create", "jana@musterstadt.de", "--name", "Skript"])
+    assert issued.exit_code == 0, issued.output
+    token = issued.stdout.strip().splitlines()[0]
+    assert token.startswith("lbt_")
+    db = Database(fresh_url)
+    try:
+        with db.session() as session:
+            from app.accounts import tokens
+
+            found = tokens.resolve_token(session, plain=token)
+            assert found is not None and found[1].email == "jana@musterstadt.de"
+            token_id = found[0].id
+        assert runner.invoke(cli, ["token", "revoke", str(token_id)]).exit_code == 0
+        with db.session() as session:
+            assert tokens.resolve_token(session, plain=token) is None
+    finally:
+        db.dispose()

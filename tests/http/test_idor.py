@@ -1,4 +1,4 @@
-"""A restricted board is invisible to non-members: every object route answers 404/403, never data."""
+"""A restricted board is invisible to non-members: object routes answer 404/403, never data."""
 
 from typing import Any
 
@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.accounts import members, tokens
-from app.accounts.models import Role, User
+from app.accounts.models import Role
 from app.boards import service as boards
 from app.db import Database
 from app.events import service as events
