@@ -51,6 +51,11 @@ class Principal:
     def is_admin(self) -> bool:
         return self.role == Role.admin
 
+    @property
+    def can_edit(self) -> bool:
+        """May change cards (lotsen and admins)."""
+        return self.allows(Role.lotse, "POST")
+
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""

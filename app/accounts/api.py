@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request, Response
 
 from app.accounts import members, service, tokens
-from app.accounts.access import Admin, Forbidden, Principal, Reader
+from app.accounts.access import Admin, Forbidden, Principal, Reader, client_ip
 from app.accounts.models import (
     BoardAccess,
     ScreenLinkCreated,
@@ -40,9 +40,11 @@ def list_users(session: SessionDep, _principal: Admin) -> object:
 
 
 @router.post("/users", response_model=UserRead, status_code=201)
-def create_user(data: UserCreate, session: SessionDep, principal: Admin) -> object:
+def create_user(
+    request: Request, data: UserCreate, session: SessionDep, principal: Admin
+) -> object:
     """Create an account."""
-    return service.create_user(session, data=data, actor=principal.name)
+    return service.create_user(session, data=data, actor=principal.name, ip=client_ip(request))
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
@@ -52,9 +54,13 @@ def read_user(user_id: int, session: SessionDep, _principal: Admin) -> object:
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
-def update_user(user_id: int, data: UserUpdate, session: SessionDep, principal: Admin) -> object:
+def update_user(
+    request: Request, user_id: int, data: UserUpdate, session: SessionDep, principal: Admin
+) -> object:
     """Rename, change the role of, deactivate or reactivate an account."""
-    return service.update_user(session, user_id=user_id, data=data, actor=principal.name)
+    return service.update_user(
+        session, user_id=user_id, data=data, actor=principal.name, ip=client_ip(request)
+    )
 
 
 @router.get("/tokens", response_model=list[TokenRead])
@@ -64,18 +70,26 @@ def list_tokens(session: SessionDep, principal: Reader) -> object:
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
-def create_token(data: TokenCreate, session: SessionDep, principal: Reader) -> object:
+def create_token(
+    request: Request, data: TokenCreate, session: SessionDep, principal: Reader
+) -> object:
     """A new API token for the caller; the token is in this answer only."""
     user = service.get_user(session, user_id=_own_user_id(principal))
-    plain, token = tokens.create_token(session, user=user, name=data.name)
+    plain, token = tokens.create_token(session, user=user, name=data.name, ip=client_ip(request))
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=plain)
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, session: SessionDep, principal: Reader) -> Response:
+def revoke_token(
+    request: Request, token_id: int, session: SessionDep, principal: Reader
+) -> Response:
     """Revoke one of the caller's tokens."""
     tokens.revoke_token(
-        session, token_id=token_id, user_id=_own_user_id(principal), actor=principal.name
+        session,
+        token_id=token_id,
+        user_id=_own_user_id(principal),
+        actor=principal.name,
+        ip=client_ip(request),
     )
     return Response(status_code=204)
 
@@ -107,7 +121,7 @@ def create_screen_link(
 ) -> object:
     """A read-only link to this board for a meeting-room screen; shown once."""
     plain, link = tokens.create_screen_link(
-        session, board_id=ident(board), name=data.name, actor=principal.name
+        session, board_id=ident(board), name=data.name, actor=principal.name, ip=client_ip(request)
     )
     url = f"{request.app.state.settings.base_url.rstrip('/')}/screen/{plain}"
     return ScreenLinkCreated(
@@ -117,8 +131,10 @@ def create_screen_link(
 
 @router.delete("/boards/{board_id}/screen-links/{link_id}", status_code=204)
 def revoke_screen_link(
-    board: BoardDep, link_id: int, session: SessionDep, principal: Admin
+    request: Request, board: BoardDep, link_id: int, session: SessionDep, principal: Admin
 ) -> Response:
     """Revoke a screen link: the screen is refused from its next request on."""
-    tokens.revoke_screen_link(session, board_id=ident(board), link_id=link_id, actor=principal.name)
+    tokens.revoke_screen_link(
+        session, board_id=ident(board), link_id=link_id, actor=principal.name, ip=client_ip(request)
+    )
     return Response(status_code=204)

@@ -70,7 +70,7 @@ def find_user(session: Session, *, email: str) -> User | None:
     return session.exec(select(User).where(User.email == email.strip().lower())).first()
 
 
-def create_user(session: Session, *, data: UserCreate, actor: str) -> User:
+def create_user(session: Session, *, data: UserCreate, actor: str, ip: str = "") -> User:
     """A new account; the password is stored as an argon2 hash only."""
     email = data.email.lower()
     if find_user(session, email=email) is not None:
@@ -81,13 +81,19 @@ def create_user(session: Session, *, data: UserCreate, actor: str) -> User:
     session.add(user)
     session.flush()
     events.append(
-        session, board_id=None, type=USER_CREATED, actor=actor, payload={"after": _user_json(user)}
+        session,
+        board_id=None,
+        type=USER_CREATED,
+        actor=actor,
+        payload={"after": _user_json(user), "ip": ip},
     )
     session.commit()
     return user
 
 
-def update_user(session: Session, *, user_id: int, data: UserUpdate, actor: str) -> User:
+def update_user(
+    session: Session, *, user_id: int, data: UserUpdate, actor: str, ip: str = ""
+) -> User:
     """Rename, change the role of, deactivate or reactivate an account."""
     user = get_user(session, user_id=user_id)
     changes = data.model_dump(exclude_unset=True)
@@ -102,7 +108,14 @@ def update_user(session: Session, *, user_id: int, data: UserUpdate, actor: str)
     if changes.get("active") is False:
         _revoke_sessions(session, user.id)
     events.record_update(
-        session, user, before, _user_json(user), board_id=None, type=USER_UPDATED, actor=actor
+        session,
+        user,
+        before,
+        _user_json(user),
+        board_id=None,
+        type=USER_UPDATED,
+        actor=actor,
+        extra={"ip": ip},
     )
     return user
 

@@ -21,7 +21,7 @@ SCREEN_LINK_CREATED = "screen_link.created"
 SCREEN_LINK_REVOKED = "screen_link.revoked"
 
 
-def create_token(session: Session, *, user: User, name: str) -> tuple[str, ApiToken]:
+def create_token(session: Session, *, user: User, name: str, ip: str = "") -> tuple[str, ApiToken]:
     """A new personal API token; the plain token is returned once and never stored."""
     assert user.id is not None
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -29,7 +29,10 @@ def create_token(session: Session, *, user: User, name: str) -> tuple[str, ApiTo
     session.add(token)
     session.flush()
     _audit(
-        session, TOKEN_CREATED, user.name, {"token_id": token.id, "user_id": user.id, "name": name}
+        session,
+        TOKEN_CREATED,
+        user.name,
+        {"ip": ip, "token_id": token.id, "user_id": user.id, "name": name},
     )
     session.commit()
     return plain, token
@@ -43,14 +46,21 @@ def list_tokens(session: Session, *, user_id: int) -> list[ApiToken]:
     return list(session.exec(statement))
 
 
-def revoke_token(session: Session, *, token_id: int, user_id: int | None, actor: str) -> ApiToken:
+def revoke_token(
+    session: Session, *, token_id: int, user_id: int | None, actor: str, ip: str = ""
+) -> ApiToken:
     """Revoke a token (of that user, when given); it stops working at once."""
     token = session.get(ApiToken, token_id)
     if token is None or (user_id is not None and token.user_id != user_id):
         raise NotFound("token", token_id)
     if token.revoked_at is None:
         token.revoked_at = clock.now()
-        _audit(session, TOKEN_REVOKED, actor, {"token_id": token_id, "user_id": token.user_id})
+        _audit(
+            session,
+            TOKEN_REVOKED,
+            actor,
+            {"ip": ip, "token_id": token_id, "user_id": token.user_id},
+        )
         session.commit()
     return token
 
@@ -73,7 +83,7 @@ def resolve_token(session: Session, *, plain: str) -> tuple[ApiToken, User] | No
 
 
 def create_screen_link(
-    session: Session, *, board_id: int, name: str, actor: str
+    session: Session, *, board_id: int, name: str, actor: str, ip: str = ""
 ) -> tuple[str, ScreenLink]:
     """A read-only link to one board; 192 random bits, stored hashed."""
     plain = SCREEN_PREFIX + secrets.token_urlsafe(24)
@@ -84,7 +94,7 @@ def create_screen_link(
         session,
         SCREEN_LINK_CREATED,
         actor,
-        {"screen_link_id": link.id, "board_id": board_id, "name": name},
+        {"ip": ip, "screen_link_id": link.id, "board_id": board_id, "name": name},
     )
     session.commit()
     return plain, link
@@ -97,7 +107,9 @@ def list_screen_links(session: Session, *, board_id: int) -> list[ScreenLink]:
     return list(session.exec(statement))
 
 
-def revoke_screen_link(session: Session, *, board_id: int, link_id: int, actor: str) -> ScreenLink:
+def revoke_screen_link(
+    session: Session, *, board_id: int, link_id: int, actor: str, ip: str = ""
+) -> ScreenLink:
     """Revoke a board's screen link; the screen is refused from the next request on."""
     link = session.get(ScreenLink, link_id)
     if link is None or link.board_id != board_id:
@@ -105,7 +117,10 @@ def revoke_screen_link(session: Session, *, board_id: int, link_id: int, actor: 
     if link.revoked_at is None:
         link.revoked_at = clock.now()
         _audit(
-            session, SCREEN_LINK_REVOKED, actor, {"screen_link_id": link_id, "board_id": board_id}
+            session,
+            SCREEN_LINK_REVOKED,
+            actor,
+            {"ip": ip, "screen_link_id": link_id, "board_id": board_id},
         )
         session.commit()
     return link

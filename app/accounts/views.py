@@ -181,15 +181,23 @@ def token_create_form(
 ) -> Response:
     """A new personal API token, shown once."""
     user = service.get_user(session, user_id=principal.user_id or 0)
-    plain, _token = tokens.create_token(session, user=user, name=name.strip()[:120] or "API")
+    plain, _token = tokens.create_token(
+        session, user=user, name=name.strip()[:120] or "API", ip=client_ip(request)
+    )
     return _account_page(request, session, principal, new_token=plain)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def token_revoke_form(session: SessionDep, principal: Reader, token_id: int) -> Response:
+def token_revoke_form(
+    request: Request, session: SessionDep, principal: Reader, token_id: int
+) -> Response:
     """Revoke one of the own tokens."""
     tokens.revoke_token(
-        session, token_id=token_id, user_id=principal.user_id or 0, actor=principal.name
+        session,
+        token_id=token_id,
+        user_id=principal.user_id or 0,
+        actor=principal.name,
+        ip=client_ip(request),
     )
     return see_other("/account")
 
@@ -222,7 +230,7 @@ def user_create_form(
         data = UserCreate.model_validate(
             {"email": email, "name": name, "role": role, "password": password}
         )
-        service.create_user(session, data=data, actor=principal.name)
+        service.create_user(session, data=data, actor=principal.name, ip=client_ip(request))
     except ValidationError as error:
         return _users_page(request, session, error=validation_message(error), status=422)
     except DomainError as error:
@@ -244,7 +252,9 @@ def user_update_form(
     """Change an account's name, role or whether it is active."""
     try:
         data = UserUpdate.model_validate({"name": name, "role": role, "active": active})
-        service.update_user(session, user_id=user_id, data=data, actor=principal.name)
+        service.update_user(
+            session, user_id=user_id, data=data, actor=principal.name, ip=client_ip(request)
+        )
     except ValidationError as error:
         return _users_page(request, session, error=validation_message(error), status=422)
     except DomainError as error:

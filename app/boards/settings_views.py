@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.accounts import members, tokens
 from app.accounts import service as accounts
-from app.accounts.access import Admin
+from app.accounts.access import Admin, client_ip
 from app.boards import service
 from app.boards.models import Board, PhaseCreate, PhaseUpdate
 from app.cards.texts import error_message, validation_message
@@ -210,6 +210,7 @@ def screen_link_form(
         board_id=ident(board),
         name=name.strip()[:120] or "Bildschirm",
         actor=principal.name,
+        ip=client_ip(request),
     )
     url = f"{request.app.state.settings.base_url.rstrip('/')}/screen/{plain}"
     return _page(request, session, board, new_screen_url=url)
@@ -226,6 +227,6 @@ def screen_link_revoke_form(
         session,
         board,
         lambda: tokens.revoke_screen_link(
-            session, board_id=board_id, link_id=link_id, actor=principal.name
+            session, board_id=board_id, link_id=link_id, actor=principal.name, ip=client_ip(request)
         ),
     )

@@ -103,14 +103,15 @@ def record_update(
     board_id: int | None,
     type: str,
     actor: str,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """Log what changed between two snapshots and commit; change nothing when nothing did."""
-    diff = changes(before, after)
+    diff: dict[str, Any] = changes(before, after)
     if not diff["after"]:
         end_unchanged(session, entity)
         return
     entity.updated_at = clock.now()
-    append(session, board_id=board_id, type=type, actor=actor, payload=diff)
+    append(session, board_id=board_id, type=type, actor=actor, payload={**diff, **(extra or {})})
     session.commit()
 
 

@@ -39,7 +39,7 @@
   }
 
   function initSortable(root) {
-    if (typeof Sortable === "undefined") return;
+    if (typeof Sortable === "undefined" || root.dataset.editable !== "true") return;
     root.querySelectorAll(".phase__cards").forEach(function (list) {
       Sortable.create(list, {
         group: "lane-" + list.dataset.lane,

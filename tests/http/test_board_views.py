@@ -153,3 +153,22 @@ def test_accessibility_feedback_is_stored(client: TestClient) -> None:
     assert "Kontrast zu gering" in client.get("/barrierefreiheit/bearbeiten").text
     empty = client.post("/barrierefreiheit/feedback", data={"message": "  "})
     assert empty.status_code == 422
+
+
+def test_viewers_get_a_read_only_board(app, session: Session) -> None:  # type: ignore[no-untyped-def]
+    from app.accounts import tokens
+    from app.accounts.models import Role
+    from tests.factories import make_user
+
+    board, card, _department = _board(session)
+    viewer = make_user(session, role=Role.viewer)
+    plain, _token = tokens.create_token(session, user=viewer, name="v")
+    reader = TestClient(app, headers={"Authorization": f"Bearer {plain}"})
+    page = reader.get(f"/boards/{board.id}")
+    assert 'data-editable="false"' in page.text and "quick-add" not in page.text
+    assert "Einstellungen" not in page.text
+    dialog = reader.get(f"/cards/{card.id}", headers=HX)
+    assert "Rolle Lotse oder Admin" in dialog.text and "move-form" not in dialog.text
+    assert (
+        reader.post(f"/cards/{card.id}/move", data={"version": 1, "phase_id": 1}).status_code == 403
+    )
