@@ -292,3 +292,28 @@ def test_audit_trail_records_logins_failures_roles_and_tokens(
         e for e in client.get("/api/v1/events").json() if e["type"] == "auth.login_failed"
     )
     assert failed["payload"]["ip"] == "testclient"
+
+
+def test_session_cookie_is_secure_behind_https(
+    settings,
+    db: Database,
+    session: Session,  # type: ignore[no-untyped-def]
+) -> None:
+    from app.main import create_app
+
+    user = make_user(session)
+    https_app = create_app(
+        settings.model_copy(update={"base_url": "https://lotsen.musterstadt.de"})
+    )
+    browser = TestClient(https_app, base_url="https://testserver")
+    form = browser.get("/login")
+    assert "Secure" in form.headers["set-cookie"]
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    response = browser.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    cookie = next(c for c in response.headers.get_list("set-cookie") if "lotsenboard_session" in c)
+    assert "Secure" in cookie and "HttpOnly" in cookie
+    https_app.state.db.dispose()
