@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -73,28 +73,45 @@ def board_settings(
     return _page(request, session, board)
 
 
+class PhaseForm:
+    """The phase fields of the settings page, as one form dependency."""
+
+    def __init__(
+        self,
+        name: Annotated[str, Form(max_length=1000)],
+        wip_limit: Annotated[str, Form()] = "",
+        wip_mode: Annotated[str, Form()] = "warn",
+        is_done: Annotated[bool, Form()] = False,
+    ) -> None:
+        self.values = {
+            "name": name,
+            "wip_limit": _limit(wip_limit),
+            "wip_mode": wip_mode,
+            "is_done": is_done,
+        }
+
+
 @router.post("/boards/{board_id}/phases")
 def phase_add_form(
     request: Request,
     board: BoardDep,
     session: SessionDep,
     principal: Admin,
-    name: Annotated[str, Form(max_length=1000)],
-    wip_limit: Annotated[str, Form()] = "",
-    wip_mode: Annotated[str, Form()] = "warn",
-    is_done: Annotated[bool, Form()] = False,
+    form: Annotated[PhaseForm, Depends()],
 ) -> Response:
     """Add a phase at the end."""
-    board_id = board.id
-    assert board_id is not None
-
-    def action() -> object:
-        data = PhaseCreate(
-            name=name, wip_limit=_limit(wip_limit), wip_mode=wip_mode, is_done=is_done
-        )
-        return service.add_phase(session, board_id=board_id, data=data, actor=principal.name)
-
-    return _apply(request, session, board, action)
+    board_id = ident(board)
+    return _apply(
+        request,
+        session,
+        board,
+        lambda: service.add_phase(
+            session,
+            board_id=board_id,
+            data=PhaseCreate.model_validate(form.values),
+            actor=principal.name,
+        ),
+    )
 
 
 @router.post("/boards/{board_id}/phases/{phase_id}")
@@ -104,24 +121,22 @@ def phase_update_form(
     session: SessionDep,
     principal: Admin,
     phase_id: int,
-    name: Annotated[str, Form(max_length=1000)],
-    wip_limit: Annotated[str, Form()] = "",
-    wip_mode: Annotated[str, Form()] = "warn",
-    is_done: Annotated[bool, Form()] = False,
+    form: Annotated[PhaseForm, Depends()],
 ) -> Response:
     """Rename a phase, set its WIP limit and mode and its done flag."""
-    board_id = board.id
-    assert board_id is not None
-
-    def action() -> object:
-        data = PhaseUpdate(
-            name=name, wip_limit=_limit(wip_limit), wip_mode=wip_mode, is_done=is_done
-        )
-        return service.update_phase(
-            session, board_id=board_id, phase_id=phase_id, data=data, actor=principal.name
-        )
-
-    return _apply(request, session, board, action)
+    board_id = ident(board)
+    return _apply(
+        request,
+        session,
+        board,
+        lambda: service.update_phase(
+            session,
+            board_id=board_id,
+            phase_id=phase_id,
+            data=PhaseUpdate.model_validate(form.values),
+            actor=principal.name,
+        ),
+    )
 
 
 @router.post("/boards/{board_id}/phases/{phase_id}/shift")

@@ -1,0 +1,55 @@
+"""The board settings page: phases, access and screen links through plain forms."""
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.accounts import tokens
+from app.boards import service as boards
+from tests.factories import make_board, make_user
+
+
+def test_phase_forms_add_and_update(client: TestClient, session: Session) -> None:
+    board = make_board(session)
+    page = client.get(f"/boards/{board.id}/settings")
+    assert page.status_code == 200 and "<title>Einstellungen" in page.text
+    added = client.post(
+        f"/boards/{board.id}/phases",
+        data={"name": "Test/Pilot", "wip_limit": "5", "wip_mode": "block"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    session.rollback()
+    pilot = boards.list_phases(session, board_id=board.id)[-1]
+    assert (pilot.name, pilot.wip_limit, pilot.wip_mode) == ("Test/Pilot", 5, "block")
+    updated = client.post(
+        f"/boards/{board.id}/phases/{pilot.id}",
+        data={"name": "Pilot", "wip_limit": "", "wip_mode": "warn", "is_done": "true"},
+        follow_redirects=False,
+    )
+    assert updated.status_code == 303
+    session.rollback()
+    pilot = boards.get_phase(session, phase_id=pilot.id)
+    assert (pilot.name, pilot.wip_limit, pilot.is_done) == ("Pilot", None, True)
+    bad = client.post(f"/boards/{board.id}/phases", data={"name": "X", "wip_mode": "explode"})
+    assert bad.status_code == 422 and 'role="alert"' in bad.text
+
+
+def test_access_and_screen_link_forms(client: TestClient, session: Session) -> None:
+    board = make_board(session)
+    member = make_user(session)
+    response = client.post(
+        f"/boards/{board.id}/access",
+        data={"restricted": "true", "member": [str(member.id)]},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = client.get(f"/boards/{board.id}/settings")
+    assert re.search(rf'name="member" value="{member.id}" checked', page.text)
+    created = client.post(f"/boards/{board.id}/screen-links", data={"name": "Raum 2.14"})
+    url = re.search(r"/screen/(lbs_[\w-]+)", created.text)
+    assert url is not None
+    session.rollback()
+    link = tokens.resolve_screen_link(session, plain=url.group(1))
+    assert link is not None and link.board_id == board.id
