@@ -21,6 +21,7 @@ from app.events import api as events_api
 from app.pages import views as pages_views
 from app.people import api as people_api
 from app.people import views as people_views
+from app.realtime import ws as realtime_ws
 from app.settings import ROOT_DIR, Settings, get_settings
 from app.web import errors
 from app.web.i18n import LanguageMiddleware
@@ -44,6 +45,7 @@ PAGE_ROUTERS = (
     pages_views.router,
     accounts_views.router,
     screen_views.router,
+    realtime_ws.router,
 )
 
 

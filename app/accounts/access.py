@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from sqlmodel import Session, select
+from starlette.requests import HTTPConnection
 
 from app.accounts import service, tokens
 from app.accounts.models import BoardMember, Role
@@ -66,12 +67,13 @@ def identify(request: Request, session: SessionDep) -> Principal | None:
     if hasattr(request.state, "principal"):
         cached: Principal | None = request.state.principal
         return cached
-    principal = _identify(request, session)
+    principal = identify_connection(request, session)
     request.state.principal = principal
     return principal
 
 
-def _identify(request: Request, session: Session) -> Principal | None:
+def identify_connection(request: HTTPConnection, session: Session) -> Principal | None:
+    """The principal behind a request's or websocket's bearer token or session cookie."""
     scheme, _, credential = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and credential:
         return _bearer(session, credential.strip())

@@ -41,4 +41,4 @@ def set_board_access(
         actor=actor,
         payload={"before": before, "after": after},
     )
-    session.commit()
+    events.commit(session)

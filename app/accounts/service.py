@@ -87,7 +87,7 @@ def create_user(session: Session, *, data: UserCreate, actor: str, ip: str = "")
         actor=actor,
         payload={"after": _user_json(user), "ip": ip},
     )
-    session.commit()
+    events.commit(session)
     return user
 
 
@@ -150,7 +150,7 @@ def set_password(
     events.append(
         session, board_id=None, type=PASSWORD_CHANGED, actor=user.name, payload={"user_id": user.id}
     )
-    session.commit()
+    events.commit(session)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -203,7 +203,7 @@ def authenticate(
         events.append(
             session, board_id=None, type=LOGIN_FAILED, actor=email[:120], payload={"ip": ip}
         )
-        session.commit()
+        events.commit(session)
         raise InvalidCredentials("email or password is wrong")
     session.execute(
         delete(LoginFailure).where(col(LoginFailure.email) == email, col(LoginFailure.ip) == ip)
@@ -227,7 +227,7 @@ def start_session(session: Session, *, user: User, ip: str) -> tuple[str, LoginS
     events.append(
         session, board_id=None, type=LOGIN, actor=user.name, payload={"ip": ip, "user_id": user.id}
     )
-    session.commit()
+    events.commit(session)
     return token, login
 
 
@@ -253,7 +253,7 @@ def resolve_session(
         session.execute(
             update(LoginSession).where(col(LoginSession.id) == login.id).values(last_seen_at=now)
         )
-        session.commit()
+        events.commit(session)
     return login, user
 
 
@@ -265,7 +265,7 @@ def end_session(session: Session, *, login_id: int, actor: str) -> None:
     events.append(
         session, board_id=None, type=LOGOUT, actor=actor, payload={"session_id": login_id}
     )
-    session.commit()
+    events.commit(session)
 
 
 def _revoke_sessions(session: Session, user_id: int | None, keep: int | None = None) -> None:

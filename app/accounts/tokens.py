@@ -34,7 +34,7 @@ def create_token(session: Session, *, user: User, name: str, ip: str = "") -> tu
         user.name,
         {"ip": ip, "token_id": token.id, "user_id": user.id, "name": name},
     )
-    session.commit()
+    events.commit(session)
     return plain, token
 
 
@@ -61,7 +61,7 @@ def revoke_token(
             actor,
             {"ip": ip, "token_id": token_id, "user_id": token.user_id},
         )
-        session.commit()
+        events.commit(session)
     return token
 
 
@@ -78,7 +78,7 @@ def resolve_token(session: Session, *, plain: str) -> tuple[ApiToken, User] | No
         session.execute(
             update(ApiToken).where(col(ApiToken.id) == token.id).values(last_used_at=now)
         )
-        session.commit()
+        events.commit(session)
     return token, user
 
 
@@ -96,7 +96,7 @@ def create_screen_link(
         actor,
         {"ip": ip, "screen_link_id": link.id, "board_id": board_id, "name": name},
     )
-    session.commit()
+    events.commit(session)
     return plain, link
 
 
@@ -122,7 +122,7 @@ def revoke_screen_link(
             actor,
             {"ip": ip, "screen_link_id": link_id, "board_id": board_id},
         )
-        session.commit()
+        events.commit(session)
     return link
 
 

@@ -101,7 +101,7 @@ def create_board(
         actor=actor,
         payload={"after": _board_json(board), "phases": [_phase_json(p) for p in created]},
     )
-    session.commit()
+    events.commit(session)
     return board
 
 
@@ -163,7 +163,7 @@ def add_phase(session: Session, *, board_id: int, data: PhaseCreate, actor: str)
         actor=actor,
         payload={"after": _phase_json(phase)},
     )
-    session.commit()
+    events.commit(session)
     return phase
 
 
@@ -216,7 +216,7 @@ def reorder_phases(
         actor=actor,
         payload={"before": before, "after": phase_ids},
     )
-    session.commit()
+    events.commit(session)
     return ordered
 
 
@@ -273,7 +273,7 @@ def remove_phase(
     events.append(
         session, board_id=board_id, type=names.PHASE_REMOVED, actor=actor, payload=payload
     )
-    session.commit()
+    events.commit(session)
     return target
 
 

@@ -99,7 +99,7 @@ def create_card(session: Session, *, board_id: int, data: CardCreate, actor: str
         card_id=card.id,
         payload={"after": card_json(card), "wip_exceeded": wip_exceeded},
     )
-    session.commit()
+    events.commit(session)
     return card
 
 
@@ -194,4 +194,4 @@ def _commit_card_change(
     events.append(
         session, board_id=card.board_id, type=kind, actor=actor, card_id=card.id, payload=payload
     )
-    session.commit()
+    events.commit(session)

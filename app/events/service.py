@@ -2,19 +2,21 @@
 
 from typing import Any
 
-from sqlalchemy import func, text, update
+from sqlalchemy import func, inspect, text, update
 from sqlmodel import Session, col, select
 
 from app import clock
 from app.boards.models import Board
 from app.db import end_unchanged
 from app.errors import Conflict, NotFound
-from app.events.models import Event
+from app.events.models import Event, EventRead
+from app.realtime.broker import broker
 
 # Key of the PostgreSQL advisory lock that serialises the instance-wide sequence.
 _GLOBAL_STREAM_LOCK = 0x4C6F7473  # "Lots"
 
 SYSTEM_ACTOR = "system"
+_PENDING = "lotsenboard_pending_events"
 
 
 def lock_board(session: Session, board_id: int, *, writable: bool = True) -> Board:
@@ -55,7 +57,19 @@ def append(
         board_id=board_id, seq=seq, type=type, actor=actor, card_id=card_id, payload=payload
     )
     session.add(event)
+    session.info.setdefault(_PENDING, []).append(event)
     return event
+
+
+def commit(session: Session) -> None:
+    """Commit, then publish the board events this transaction appended (never before)."""
+    pending: list[Event] = session.info.pop(_PENDING, [])
+    session.commit()
+    for event in pending:
+        # Events of a transaction rolled back earlier are no longer persistent: skip them.
+        if event.board_id is not None and inspect(event).persistent:
+            message = EventRead.model_validate(event).model_dump_json()
+            broker.publish(event.board_id, message)
 
 
 def list_events(
@@ -112,7 +126,7 @@ def record_update(
         return
     entity.updated_at = clock.now()
     append(session, board_id=board_id, type=type, actor=actor, payload={**diff, **(extra or {})})
-    session.commit()
+    commit(session)
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:

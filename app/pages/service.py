@@ -32,7 +32,7 @@ def update_statement(session: Session, *, body: str, actor: str) -> None:
     events.append(
         session, board_id=None, type=STATEMENT_UPDATED, actor=actor, payload={"length": len(body)}
     )
-    session.commit()
+    events.commit(session)
 
 
 def submit_feedback(session: Session, *, message: str, contact: str, page: str) -> Feedback:
@@ -54,7 +54,7 @@ def submit_feedback(session: Session, *, message: str, contact: str, page: str) 
         actor="feedback",
         payload={"feedback_id": feedback.id},
     )
-    session.commit()
+    events.commit(session)
     return feedback
 
 

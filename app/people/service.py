@@ -69,7 +69,7 @@ def create_department(session: Session, *, data: DepartmentCreate, actor: str) -
         actor=actor,
         payload={"after": _department_json(department)},
     )
-    session.commit()
+    events.commit(session)
     return department
 
 
@@ -112,7 +112,7 @@ def delete_department(session: Session, *, department_id: int, actor: str) -> No
     events.append(
         session, board_id=None, type=names.DEPARTMENT_DELETED, actor=actor, payload=payload
     )
-    session.commit()
+    events.commit(session)
 
 
 def list_lotsen(
@@ -157,7 +157,7 @@ def create_lotse(session: Session, *, data: LotseCreate, actor: str) -> Lotse:
         actor=actor,
         payload={"after": _lotse_json(lotse)},
     )
-    session.commit()
+    events.commit(session)
     return lotse
 
 
@@ -188,7 +188,7 @@ def delete_lotse(session: Session, *, lotse_id: int, actor: str) -> None:
     payload = {"before": _lotse_json(lotse)}
     session.delete(lotse)
     events.append(session, board_id=None, type=names.LOTSE_DELETED, actor=actor, payload=payload)
-    session.commit()
+    events.commit(session)
 
 
 def _non_null(changes: dict[str, Any]) -> dict[str, Any]:

@@ -1,23 +1,19 @@
 """A live server on 127.0.0.1 and Debian's Chromium driven by Playwright."""
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from app.accounts import service as accounts
 from app.accounts.access import SESSION_COOKIE
 from app.accounts.models import Role
 from app.db import Database
-from app.main import create_app
 from app.settings import Settings
 from tests.factories import make_user
+from tests.live import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -32,34 +28,6 @@ CHROMIUM_FLAGS = [
 ]
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class LiveServer:
-    def __init__(self, settings: Settings) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", ws="none"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "live server did not start"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,96 @@
+"""`WS /ws/boards/{id}`: every committed event of a board, in seq order, to readers only."""
+
+import asyncio
+import json
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from app.accounts import tokens
+from app.accounts.access import Principal, can_read_board, identify_connection
+from app.boards.models import Board
+from app.db import Database
+from app.realtime.broker import broker
+
+router = APIRouter()
+
+# Close codes (4000 + the HTTP status they stand for).
+FORBIDDEN_ORIGIN = 4403
+NOT_AUTHENTICATED = 4401
+NOT_FOUND = 4404
+
+
+def same_origin(websocket: WebSocket) -> bool:
+    """Browsers always send Origin on a websocket handshake; it must be this site."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser (scripts authenticate with a token)
+    return urlsplit(origin).netloc == websocket.headers.get("host", "")
+
+
+def _authorize(websocket: WebSocket, board_id: int) -> tuple[int, int | None]:
+    """(close code or 0, the board's last seq) for this handshake."""
+    db: Database = websocket.app.state.db
+    with db.session() as session:
+        principal: Principal | None
+        screen = websocket.query_params.get("screen")
+        if screen:
+            link = tokens.resolve_screen_link(session, plain=screen)
+            principal = (
+                None
+                if link is None
+                else Principal(
+                    name=link.name, role=None, via="screen", screen_board_id=link.board_id
+                )
+            )
+        else:
+            principal = identify_connection(websocket, session)
+        if principal is None:
+            return NOT_AUTHENTICATED, None
+        board = session.get(Board, board_id)
+        if board is None or not can_read_board(session, principal, board):
+            return NOT_FOUND, None
+        return 0, board.last_seq
+
+
+@router.websocket("/ws/boards/{board_id}")
+async def board_socket(websocket: WebSocket, board_id: int) -> None:
+    """Check origin, identity and read access before accepting; then forward the events."""
+    if not same_origin(websocket):
+        await websocket.close(code=FORBIDDEN_ORIGIN)
+        return
+    code, last_seq = await run_in_threadpool(_authorize, websocket, board_id)
+    if code:
+        await websocket.close(code=code)
+        return
+    subscription = broker.subscribe(board_id)
+    closed: asyncio.Task[None] | None = None
+    try:
+        await websocket.accept()
+        closed = asyncio.create_task(_until_closed(websocket))
+        hello = {"type": "hello", "board_id": board_id, "seq": last_seq}
+        await websocket.send_text(json.dumps(hello))
+        while True:
+            next_event = asyncio.create_task(subscription.queue.get())
+            done, _pending = await asyncio.wait(
+                {next_event, closed}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if closed in done:
+                next_event.cancel()
+                break
+            await websocket.send_text(next_event.result())
+    except WebSocketDisconnect:
+        pass
+    finally:
+        if closed is not None:
+            closed.cancel()
+        broker.unsubscribe(subscription)
+
+
+async def _until_closed(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends, so its close is noticed at once."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
