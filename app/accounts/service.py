@@ -9,6 +9,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from app import clock
@@ -250,11 +251,20 @@ def resolve_session(
         return None
     if now - login.last_seen_at > timedelta(minutes=1):
         # Touch at most once a minute: reads should not all become writes.
-        session.execute(
-            update(LoginSession).where(col(LoginSession.id) == login.id).values(last_seen_at=now)
+        touch(
+            session,
+            update(LoginSession).where(col(LoginSession.id) == login.id).values(last_seen_at=now),
         )
-        events.commit(session)
     return login, user
+
+
+def touch(session: Session, statement: Any) -> None:
+    """Best-effort bookkeeping write; a busy database must not fail the request."""
+    try:
+        session.execute(statement)
+        session.commit()
+    except OperationalError:
+        session.rollback()
 
 
 def end_session(session: Session, *, login_id: int, actor: str) -> None:

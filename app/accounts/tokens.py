@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from app import clock
 from app.accounts.models import ApiToken, ScreenLink, User
-from app.accounts.service import token_hash
+from app.accounts.service import token_hash, touch
 from app.errors import NotFound
 from app.events import service as events
 
@@ -75,10 +75,9 @@ def resolve_token(session: Session, *, plain: str) -> tuple[ApiToken, User] | No
         return None
     now = clock.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        session.execute(
-            update(ApiToken).where(col(ApiToken.id) == token.id).values(last_used_at=now)
+        touch(
+            session, update(ApiToken).where(col(ApiToken.id) == token.id).values(last_used_at=now)
         )
-        events.commit(session)
     return token, user
 
 

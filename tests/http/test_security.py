@@ -317,3 +317,21 @@ def test_session_cookie_is_secure_behind_https(
     cookie = next(c for c in response.headers.get_list("set-cookie") if "lotsenboard_session" in c)
     assert "Secure" in cookie and "HttpOnly" in cookie
     https_app.state.db.dispose()
+
+
+def test_unexpected_errors_show_no_stack_trace(
+    app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.boards import service as board_service
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret internals at /srv/lotsenboard/app.py line 42")
+
+    monkeypatch.setattr(board_service, "list_boards", broken)
+    quiet = TestClient(app, raise_server_exceptions=False, headers=client.headers)
+    response = quiet.get("/api/v1/boards")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal server error", "code": "internal"}
+    page = quiet.get("/", headers={"accept": "text/html"})
+    assert page.status_code == 500 and "secret internals" not in page.text
+    assert "Traceback" not in page.text
