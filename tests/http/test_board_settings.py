@@ -53,3 +53,11 @@ def test_access_and_screen_link_forms(client: TestClient, session: Session) -> N
     session.rollback()
     link = tokens.resolve_screen_link(session, plain=url.group(1))
     assert link is not None and link.board_id == board.id
+
+
+def test_settings_page_shows_each_section_once(client: TestClient, session: Session) -> None:
+    board = make_board(session)
+    page = client.get(f"/boards/{board.id}/settings").text
+    for heading in ("Wer dieses Board sehen darf", "Bildschirm-Links", "Phase hinzufügen"):
+        assert page.count(heading) == 1, heading
+    assert page.count("<title>") == 1 and "<form" not in page.split("</title>")[0]
