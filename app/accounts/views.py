@@ -2,6 +2,7 @@
 
 import secrets
 import time
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -226,17 +227,17 @@ def user_create_form(
     password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     """Create an account."""
-    try:
-        data = UserCreate.model_validate(
-            {"email": email, "name": name, "role": role, "password": password}
-        )
-        service.create_user(session, data=data, actor=principal.name, ip=client_ip(request))
-    except ValidationError as error:
-        return _users_page(request, session, error=validation_message(error), status=422)
-    except DomainError as error:
-        session.rollback()
-        return _users_page(request, session, error=error_message(error), status=status_for(error))
-    return see_other("/settings/users")
+    values = {"email": email, "name": name, "role": role, "password": password}
+    return _apply_to_users(
+        request,
+        session,
+        lambda: service.create_user(
+            session,
+            data=UserCreate.model_validate(values),
+            actor=principal.name,
+            ip=client_ip(request),
+        ),
+    )
 
 
 @router.post("/settings/users/{user_id}")
@@ -250,12 +251,26 @@ def user_update_form(
     active: Annotated[bool, Form()] = False,
 ) -> Response:
     """Change an account's name, role or whether it is active."""
+    values = {"name": name, "role": role, "active": active}
+    return _apply_to_users(
+        request,
+        session,
+        lambda: service.update_user(
+            session,
+            user_id=user_id,
+            data=UserUpdate.model_validate(values),
+            actor=principal.name,
+            ip=client_ip(request),
+        ),
+    )
+
+
+def _apply_to_users(request: Request, session: Session, action: Callable[[], object]) -> Response:
+    """Run one account change; on success back to the list, else the list with the reason."""
     try:
-        data = UserUpdate.model_validate({"name": name, "role": role, "active": active})
-        service.update_user(
-            session, user_id=user_id, data=data, actor=principal.name, ip=client_ip(request)
-        )
+        action()
     except ValidationError as error:
+        session.rollback()
         return _users_page(request, session, error=validation_message(error), status=422)
     except DomainError as error:
         session.rollback()

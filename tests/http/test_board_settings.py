@@ -61,3 +61,36 @@ def test_settings_page_shows_each_section_once(client: TestClient, session: Sess
     for heading in ("Wer dieses Board sehen darf", "Bildschirm-Links", "Phase hinzufügen"):
         assert page.count(heading) == 1, heading
     assert page.count("<title>") == 1 and "<form" not in page.split("</title>")[0]
+
+
+def test_user_forms_create_change_role_and_refuse_bad_input(
+    client: TestClient, session: Session
+) -> None:
+    created = client.post(
+        "/settings/users",
+        data={"email": "neu@musterstadt.de", "name": "Neu", "role": "viewer", "password": "x" * 12},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    page = client.get("/settings/users")
+    assert "neu@musterstadt.de" in page.text
+    user_id = int(
+        re.search(r'/settings/users/(\d+)"[^>]*>(?:(?!</form>).)*neu@', page.text, re.S).group(1)
+    )  # type: ignore[union-attr]
+    changed = client.post(
+        f"/settings/users/{user_id}",
+        data={"name": "Neu", "role": "lotse", "active": "true"},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    assert client.get(f"/api/v1/users/{user_id}").json()["role"] == "lotse"
+    short = client.post(
+        "/settings/users",
+        data={"email": "b@musterstadt.de", "name": "B", "role": "viewer", "password": "kurz"},
+    )
+    assert short.status_code == 422 and 'role="alert"' in short.text
+    duplicate = client.post(
+        "/settings/users",
+        data={"email": "NEU@musterstadt.de", "name": "N", "role": "viewer", "password": "x" * 12},
+    )
+    assert duplicate.status_code == 409
