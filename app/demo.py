@@ -1,12 +1,17 @@
-"""The demo Kommune "Musterstadt": departments, lotsen and ~100 measures with ten weeks of history.
+"""The demo Kommune "Musterstadt": departments, lotsen and 100 measures with ten weeks of history.
 
 Everything goes through the services, with the clock set back, so the event log, the card
 history and later reports see a believable past.
 """
 
+import heapq
 import random
 import secrets
-from datetime import date, datetime, timedelta
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -16,15 +21,18 @@ from app.accounts.models import Role, UserCreate
 from app.boards import service as boards
 from app.boards.models import BoardCreate, PhaseCreate, WipMode
 from app.cards import service as cards
-from app.cards.models import Card, CardCreate, CardMove, CardUpdate, Priority, Size
-from app.db import Database
+from app.cards.models import CardCreate, CardMove, CardUpdate, Priority, Size
+from app.db import Database, ident
 from app.errors import WipLimitReached
 from app.people import service as people
 from app.people.models import DepartmentCreate, LotseCreate
 
 BOARD_NAME = "Maßnahmen 2026"
 SETUP_ACTOR = "Demo"
+DEMO_ADMIN = "cdo@musterstadt.de"
+BERLIN = ZoneInfo("Europe/Berlin")
 
+# Colours: at least 5:1 against white, so white codes on them and swatches next to text read well.
 DEPARTMENTS = [
     ("Hauptamt", "HA", "#1d4e89"),
     ("Bürgerbüro", "BB", "#00707a"),
@@ -33,29 +41,24 @@ DEPARTMENTS = [
     ("Kämmerei", "KÄ", "#a4161a"),
     ("Personal", "PA", "#2f6b2f"),
     ("Sozialamt", "SO", "#b0306a"),
-    ("Schulen & Sport", "SCH", "#005f99"),
+    ("Schulen & Sport", "SCH", "#b34700"),
     ("IT", "IT", "#3c4650"),
     ("Jugendamt", "JA", "#7a5c00"),
 ]
 
-LOTSEN = [
-    ("Anna Becker", "HA"),
-    ("Thomas Wagner", "HA"),
-    ("Sabine Hoffmann", "BB"),
-    ("Mehmet Yılmaz", "BB"),
-    ("Jana Kuhn", "BA"),
-    ("Stefan Richter", "BA"),
-    ("Claudia Neumann", "OA"),
-    ("Markus Schulz", "KÄ"),
-    ("Petra Krüger", "KÄ"),
-    ("Julia Schmitt", "PA"),
-    ("Andreas Lehmann", "SO"),
-    ("Olga Petrova", "SO"),
-    ("Katrin Fischer", "SCH"),
-    ("Lukas Braun", "SCH"),
-    ("Daniel Vogel", "IT"),
-    ("Nadine Koch", "JA"),
-]
+# Department code → its lotsen.
+LOTSEN = {
+    "HA": ["Anna Becker", "Thomas Wagner"],
+    "BB": ["Sabine Hoffmann", "Mehmet Yılmaz"],
+    "BA": ["Jana Kuhn", "Stefan Richter"],
+    "OA": ["Claudia Neumann"],
+    "KÄ": ["Markus Schulz", "Petra Krüger"],
+    "PA": ["Julia Schmitt"],
+    "SO": ["Andreas Lehmann", "Olga Petrova"],
+    "SCH": ["Katrin Fischer", "Lukas Braun"],
+    "IT": ["Daniel Vogel"],
+    "JA": ["Nadine Koch"],
+}
 
 PHASES = [
     PhaseCreate(name="Ideenspeicher"),
@@ -66,168 +69,208 @@ PHASES = [
     PhaseCreate(name="Erledigt", is_done=True),
 ]
 
-# (title, department code, tags)
+# The measures by the phase they have reached today: department|size|tags|title|goal.
 MEASURES = [
-    ("E-Akte Wohngeld", "SO", "E-Akte,OZG"),
-    ("E-Akte Hundesteuer", "KÄ", "E-Akte"),
-    ("E-Akte Personal", "PA", "E-Akte,intern,Datenschutz"),
-    ("Flüchtlingsmanagement-Software statt Excel-Listen", "SO", "Fachverfahren,Datenschutz"),
-    ("Online-Buchung Sporthallen", "SCH", "Bürgerservice,Online-Buchung"),
-    ("Online-Buchung Besprechungsräume", "HA", "intern,Online-Buchung"),
-    ("Mängelmelder für Bürgerinnen und Bürger", "OA", "Bürgerservice,App"),
-    ("Parkscheinautomaten mit App-Bezahlung", "OA", "Bürgerservice,Bezahlen"),
-    ("Digitaler Onboarding-Prozess", "PA", "intern,Prozess"),
-    ("Wissensmanagement mit Verwaltungs-Wiki", "IT", "intern,Wissen"),
-    ("Anwohnerparkausweis online", "OA", "OZG,Bürgerservice"),
-    ("Gewerbeanmeldung online", "OA", "OZG,Wirtschaft"),
-    ("Urkundenanforderung online", "BB", "OZG"),
-    ("Online-Terminvergabe Bürgerbüro", "BB", "Bürgerservice,Termine"),
-    ("Digitaler Bauantrag", "BA", "OZG,Bauen"),
-    ("E-Rechnung im Rechnungseingang", "KÄ", "E-Rechnung"),
-    ("Ratsinformationssystem mit digitaler Gremienarbeit", "HA", "Gremien"),
-    ("WLAN in allen Schulen", "SCH", "Schule,Förderung,DigitalPakt"),
-    ("Tablets für Grundschulen", "SCH", "Schule,DigitalPakt"),
-    ("Elternbeiträge Kita online", "JA", "OZG,Kita"),
-    ("Kita-Platzvergabe online", "JA", "OZG,Kita"),
-    ("Digitale Vorgangsbearbeitung Jugendhilfe", "JA", "Fachverfahren,Datenschutz"),
-    ("Bewohnerparken: digitale Kontrolle", "OA", "Bezahlen"),
-    ("Hundesteuer-Anmeldung online", "KÄ", "OZG"),
-    ("Digitale Reisekostenabrechnung", "PA", "intern"),
-    ("Elektronische Zeiterfassung", "PA", "intern,Personalrat"),
-    ("Bewerbermanagement-Portal", "PA", "Personal,Bürgerservice"),
-    ("Fundbüro online", "BB", "Bürgerservice"),
-    ("Wahlhelfer-Verwaltung digital", "HA", "Wahlen"),
-    ("Briefwahlantrag online", "BB", "OZG,Wahlen"),
-    ("Digitale Bauakte (Scan Altbestand)", "BA", "E-Akte,Bauen"),
-    ("Geoportal für Bebauungspläne", "BA", "Bauen,Geodaten"),
-    ("Baumkataster digital", "BA", "Geodaten,Umwelt"),
-    ("Sondernutzungserlaubnis online", "OA", "OZG"),
-    ("Veranstaltungsanzeige online", "OA", "OZG"),
-    ("Digitaler Posteingang mit Scanstraße", "HA", "E-Akte,Post"),
-    ("Rechnungsfreigabe-Workflow", "KÄ", "E-Rechnung,Prozess"),
-    ("SEPA-Lastschriftmandate digital", "KÄ", "Bezahlen"),
-    ("Haushaltsplan als offene Daten", "KÄ", "Open Data"),
-    ("Open-Data-Portal", "IT", "Open Data"),
-    ("Mobiles Arbeiten: VPN für alle", "IT", "intern,Infrastruktur"),
-    ("Videokonferenz-Lösung einführen", "IT", "intern,Infrastruktur"),
-    ("Passwortmanager für Fachbereiche", "IT", "Sicherheit"),
-    ("Notfallhandbuch IT-Sicherheit", "IT", "Sicherheit"),
-    ("E-Mail-Verschlüsselung", "IT", "Sicherheit,Datenschutz"),
-    ("Digitale Sitzungsgelder-Abrechnung", "HA", "Gremien"),
-    ("Chatbot für häufige Fragen", "BB", "Bürgerservice,KI"),
-    ("Formularserver modernisieren", "IT", "OZG"),
-    ("Bürgerkonto anbinden (BundID)", "IT", "OZG"),
-    ("Bildungs- und Teilhabepaket online", "SO", "OZG,Soziales"),
-    ("Asylbewerberleistungen: Auszahlung per Karte", "SO", "Bezahlen,Soziales"),
-    ("Schülerbeförderung online beantragen", "SCH", "OZG,Schule"),
-    ("Sportförderung digital beantragen", "SCH", "Förderung"),
-    ("Vereinsregister der Stadt digital", "SCH", "Vereine"),
-    ("Digitale Schulanmeldung", "SCH", "OZG,Schule"),
-    ("Jugendzentrum: Online-Anmeldung", "JA", "Bürgerservice"),
-    ("Beistandschaften digital", "JA", "Fachverfahren"),
-    ("Digitale Akteneinsicht für Anwälte", "OA", "E-Akte"),
-    ("Bußgeldstelle: Online-Anhörung", "OA", "OZG"),
-    ("Feuerwehr: Einsatzberichte digital", "OA", "Feuerwehr"),
-    ("Friedhofsverwaltung digital", "BA", "Fachverfahren"),
-    ("Straßenbeleuchtung: Störungsmeldung", "BA", "Bürgerservice,App"),
-    ("Winterdienst-Tourenplanung", "BA", "Prozess"),
-    ("Gebäudemanagement: Raumbuch", "BA", "Gebäude"),
-    ("Energiemonitoring Liegenschaften", "BA", "Umwelt,Förderung"),
-    ("Dienstwagen-Buchung online", "HA", "intern,Online-Buchung"),
-    ("Intranet-Relaunch", "HA", "intern,Wissen"),
-    ("Barrierefreie Website", "HA", "Barrierefreiheit"),
-    ("Leichte Sprache auf der Website", "HA", "Barrierefreiheit"),
-    ("Digitale Bürgerbeteiligung", "HA", "Beteiligung"),
-    ("Bürgerhaushalt online", "KÄ", "Beteiligung"),
-    ("Zuschussanträge Kultur digital", "HA", "Förderung"),
-    ("Standesamt: Eheschließungstermine online", "BB", "Termine"),
-    ("Meldebescheinigung sofort online", "BB", "OZG"),
-    ("Führungszeugnis-Antrag vor Ort digital", "BB", "Bürgerservice"),
-    ("Personalausweis: Abholbenachrichtigung per SMS", "BB", "Bürgerservice"),
-    ("Digitale Personalakte: Zugriffskonzept", "PA", "Datenschutz,Personalrat"),
-    ("Fortbildungsportal", "PA", "intern,Wissen"),
-    ("Digitale Stellenausschreibung", "PA", "Personal"),
-    ("Krankmeldung elektronisch (eAU)", "PA", "intern"),
-    ("Lohnabrechnung: Online-Zugang", "PA", "intern"),
-    ("Wohngeld: Online-Antrag", "SO", "OZG"),
-    ("Schuldnerberatung: Terminvergabe online", "SO", "Termine"),
-    ("Sozialpass digital", "SO", "Soziales"),
-    ("Pflegestützpunkt: Videoberatung", "SO", "Beratung"),
-    ("Flüchtlingsunterkünfte: Belegungsplanung", "SO", "Fachverfahren"),
-    ("Schul-IT-Support-Ticketsystem", "IT", "Schule,Infrastruktur"),
-    ("Druckerkonsolidierung", "IT", "Infrastruktur"),
-    ("Softwareverteilung automatisieren", "IT", "Infrastruktur"),
-    ("Archivierung nach DMS-Standard", "HA", "E-Akte"),
-    ("Aktenplan vereinheitlichen", "HA", "E-Akte"),
-    ("Vergabeplattform anbinden", "KÄ", "Vergabe"),
-    ("Kassenautomat im Bürgerbüro", "KÄ", "Bezahlen"),
-    ("Mahnwesen automatisieren", "KÄ", "Prozess"),
-    ("Grundsteuer: Bescheide digital", "KÄ", "OZG"),
-    ("Spielplatzkontrollen per App", "JA", "App"),
-    ("Kinderschutz: sichere Kommunikation", "JA", "Datenschutz"),
-    ("Schwimmbad: Online-Tickets", "SCH", "Online-Buchung,Bezahlen"),
-    ("Bibliothek: Onleihe ausbauen", "SCH", "Bildung"),
+    """
+    SO|M|Bürgerservice|Chatbot für häufige Fragen|Antworten auf Standardfragen rund um die Uhr.
+    IT|L|intern|Open-Data-Portal|Daten der Stadt offen und maschinenlesbar bereitstellen.
+    KÄ|S|intern|Haushalt als offene Daten|Den Haushaltsplan interaktiv und als Open Data zeigen.
+    KÄ|M|Bürgerservice|Bürgerhaushalt online|Vorschläge zum Haushalt online sammeln und bewerten.
+    HA|L|Bürgerservice|Digitale Bürgerbeteiligung|Beteiligungsverfahren auf einer Plattform bündeln.
+    BA|M|Förderung|Baumkataster digital|Baumkontrollen mobil erfassen, Verkehrssicherheit belegen.
+    JA|S|intern|Spielplatzkontrollen per App|Prüfprotokolle vor Ort mit Foto erfassen.
+    JA|M|Datenschutz|Sichere Kommunikation im Kinderschutz|Verschlüsselt mit Schulen und Kitas.
+    SO|M|Bürgerservice|Videoberatung Pflegestützpunkt|Beratung per Video für pflegende Angehörige.
+    OA|L|intern|Einsatzberichte Feuerwehr digital|Berichte auf dem Tablet im Fahrzeug schreiben.
+    OA|M|Datenschutz|Digitale Akteneinsicht|Akteneinsicht für Anwälte über ein sicheres Portal.
+    KÄ|S|Bürgerservice|Kassenautomat im Bürgerbüro|Gebühren mit Karte am Automaten zahlen.
+    KÄ|S|intern|SEPA-Mandate digital|Lastschriftmandate online erteilen statt auf Papier.
+    PA|S|intern|Digitale Gehaltsabrechnung|Entgeltnachweise im Mitarbeiterportal statt per Post.
+    SCH|S|Förderung|Sportförderung online beantragen|Vereine beantragen Zuschüsse online.
+    SCH|S|Bürgerservice|Vereinsdatenbank|Ansprechpersonen und Angebote der Vereine an einem Ort.
+    HA|S|Förderung|Kulturförderung online|Zuschüsse für Kulturprojekte online beantragen.
+    HA|S|Gremien|Sitzungsgeld digital abrechnen|Sitzungsgelder direkt aus dem Ratsinfo abrechnen.
+    SO|M|Bürgerservice|Bezahlkarte Asylbewerberleistungen|Leistungen per Karte statt in bar.
+    SO|M|intern|Belegungsplanung Unterkünfte|Freie Plätze in den Unterkünften tagesaktuell sehen.
+    OA|S|intern|Bewohnerparken digital kontrollieren|Kontrolle per Kennzeichen statt Ausweis.
+    BB|S|OZG|Führungszeugnis online beantragen|Antrag mit Online-Ausweis, ohne Termin.
+    HA|M|intern,Datenschutz|KI-Assistent für Protokolle|Protokolle mit KI vorbereiten.
+    HA|L|intern|Intranet-Relaunch|Intranet mit Suche, Telefonbuch und allen Formularen.
+    BA|M|Bürgerservice|Baustelleninfo online|Baustellen und Umleitungen tagesaktuell im Stadtplan.
+    IT|S|intern|Passwort selbst zurücksetzen|Self-Service statt Anruf bei der IT-Hotline.
+    BB|M|Bürgerservice|Wartemarke aufs Handy|Wartenummer aufs Smartphone, Aufruf per SMS.
+    """,
+    """
+    IT|L|OZG|Anbindung BundID|Das Bürgerkonto BundID an alle Online-Dienste anbinden.
+    IT|M|OZG,Barrierefreiheit|Formularserver modernisieren|Barrierefreie Online-Formulare statt PDF.
+    BA|L|Bürgerservice|Geoportal für Bebauungspläne|Bebauungspläne und Bodenrichtwerte im Stadtplan.
+    JA|M|OZG,Bürgerservice|Kita-Platzvergabe online|Kita-Plätze zentral online vormerken.
+    JA|S|OZG|Elternbeiträge Kita online|Einkommensnachweise online einreichen, Bescheid digital.
+    SCH|M|OZG,Schule|Schülerbeförderung online|Schülertickets online beantragen und bewilligen.
+    SCH|M|OZG,Schule|Digitale Schulanmeldung|Anmeldung an allen städtischen Schulen online.
+    KÄ|L|OZG|Grundsteuerbescheide digital|Bescheide elektronisch zustellen, wo gewünscht.
+    HA|S|Barrierefreiheit|Leichte Sprache auf der Website|Die wichtigsten Leistungen erklärt.
+    KÄ|M|intern|Vergabeplattform anbinden|Ausschreibungen vollständig elektronisch abwickeln.
+    BA|L|Förderung|Energiemonitoring Liegenschaften|Verbräuche aller Gebäude automatisch auswerten.
+    SO|S|Bürgerservice|Sozialpass digital|Den Sozialpass als Nachweis auf dem Smartphone.
+    HA|S|intern|Wahlhelfer-Verwaltung digital|Wahlhelfende online gewinnen, einteilen und schulen.
+    HA|L|E-Akte|Digitale Archivierung|Elektronische Akten revisionssicher ans Archiv übergeben.
+    BA|M|intern|Raumbuch Gebäudemanagement|Räume, Flächen und Wartungen aller Gebäude digital.
+    """,
+    """
+    PA|XL|E-Akte,Datenschutz|E-Akte Personal|Personalakten digital, mit Rollen- und Löschkonzept.
+    JA|L|Datenschutz|Digitale Fallakte Jugendhilfe|Hilfen zur Erziehung in einem Fachverfahren.
+    JA|M|E-Akte|Beistandschaften digital|Unterhaltsfälle digital, Zahlungen automatisch abgleichen.
+    SO|M|OZG|Bildung und Teilhabe online|BuT-Leistungen online beantragen, Nachweise hochladen.
+    SO|M|OZG|Wohngeld-Antrag online|Den Online-Antrag des Landes an die E-Akte anbinden.
+    BA|S|intern|Friedhofsverwaltung digital|Grabstellen, Fristen und Gebühren in einem Programm.
+    BA|XL|E-Akte|Bauakten-Altbestand scannen|Rund 40.000 Bauakten digitalisieren.
+    KÄ|M|intern|Mahnwesen automatisieren|Mahnläufe automatisch, Ratenzahlungen im Blick.
+    HA|M|E-Akte|Aktenplan vereinheitlichen|Ein Aktenplan für alle Fachbereiche als Basis der E-Akte.
+    BA|M|intern|Winterdienst-Tourenplanung|Streutouren digital planen und dokumentieren.
+    PA|S|intern|Digitale Reisekostenabrechnung|Dienstreisen online beantragen und abrechnen.
+    OA|M|OZG|Online-Anhörung Bußgeldstelle|Den Anhörungsbogen online beantworten statt per Post.
+    """,
+    """
+    SO|L|E-Akte,Datenschutz|E-Akte Wohngeld|Wohngeldanträge digital bearbeiten, ohne Papierakte.
+    SO|L|Datenschutz|Flüchtlingsmanagement-Software statt Excel-Listen|Ein System statt Listen.
+    BA|XL|OZG|Digitaler Bauantrag|Bauanträge online einreichen und digital abstimmen.
+    OA|M|OZG,Bürgerservice|Anwohnerparkausweis online|Antrag, Bezahlung und Ausweis online.
+    HA|L|Gremien|Digitale Gremienarbeit|Papierlose Sitzungen mit Tablets und Ratsinfo-App.
+    HA|XL|E-Akte|Digitaler Posteingang mit Scanstraße|Papierpost zentral scannen und verteilen.
+    KÄ|M|E-Rechnung|Rechnungsfreigabe-Workflow|Rechnungen digital prüfen statt in der Laufmappe.
+    PA|L|intern,Datenschutz|Elektronische Zeiterfassung|Gleitzeit digital, mit Dienstvereinbarung.
+    IT|M|intern|Wissensmanagement mit Wiki|Das Wissen der Fachbereiche in einem Wiki sichern.
+    """,
+    """
+    OA|M|Bürgerservice|Mängelmelder|Schlaglöcher und wilden Müll per App mit Foto melden.
+    SCH|M|Bürgerservice|Online-Buchung Sporthallen|Vereine sehen freie Hallenzeiten und buchen.
+    PA|M|intern|Digitaler Onboarding-Prozess|Am ersten Tag sind Laptop, Zugänge und Plan da.
+    OA|L|Bürgerservice|Parkscheinautomaten mit App-Bezahlung|Parken per App, minutengenau.
+    KÄ|M|E-Akte|E-Akte Hundesteuer|Hundesteuerfälle vollständig in der E-Akte führen.
+    """,
+    """
+    HA|S|intern|Online-Buchung Besprechungsräume|Räume im Intranet buchen statt per Telefon.
+    IT|M|intern|Videokonferenzen für alle|Datenschutzkonforme Videokonferenzen am Arbeitsplatz.
+    IT|M|intern,Datenschutz|Passwortmanager für die Fachbereiche|Zugänge sicher teilen.
+    IT|L|intern|Mobiles Arbeiten: VPN für alle|Alle Beschäftigten arbeiten sicher von zu Hause.
+    IT|S|intern|Notfallhandbuch IT-Sicherheit|Wer tut was bei einem Cyberangriff – auf einer Seite.
+    IT|M|intern|Druckerkonsolidierung|Weniger Arbeitsplatzdrucker, Drucken mit Karte im Flur.
+    BB|M|Bürgerservice|Online-Terminvergabe Bürgerbüro|Termine rund um die Uhr buchen.
+    BB|S|Bürgerservice|Abholbenachrichtigung Personalausweis|Per SMS, sobald der Ausweis da ist.
+    BB|S|OZG|Urkundenanforderung online|Geburts- und Eheurkunden online bestellen und bezahlen.
+    BB|S|OZG|Meldebescheinigung online|Mit dem Online-Ausweis sofort als PDF.
+    BB|S|OZG,Bürgerservice|Briefwahlantrag online|Den Wahlschein online oder per QR-Code beantragen.
+    BB|S|Bürgerservice|Fundbüro online|Fundsachen online suchen und Verluste melden.
+    BB|S|Bürgerservice|Trautermine online|Trautermine im Standesamt online reservieren.
+    OA|M|OZG|Gewerbeanmeldung online|Gewerbe über die EfA-Lösung des Landes anmelden.
+    KÄ|S|OZG|Hundesteuer-Anmeldung online|Hunde online an- und abmelden.
+    KÄ|L|E-Rechnung|E-Rechnung im Rechnungseingang|XRechnungen annehmen und ohne Medienbruch buchen.
+    PA|S|intern|Elektronische Krankmeldung (eAU)|Arbeitsunfähigkeit digital bei der Kasse abrufen.
+    PA|S|intern|Digitale Stellenausschreibung|Stellen mit einem Klick auf allen Portalen.
+    PA|M|intern|Fortbildungsportal|Fortbildungen online finden, beantragen und genehmigen.
+    HA|S|intern|Dienstwagen online buchen|Dienstwagen im Intranet buchen, Fahrtenbuch digital.
+    HA|L|Barrierefreiheit|Barrierefreie Website|Die Website nach BITV 2.0 prüfen und Mängel beheben.
+    HA|L|Gremien|Ratsinformationssystem|Sitzungsunterlagen digital für Rat und Öffentlichkeit.
+    SCH|XL|Schule,Förderung|WLAN in allen Schulen|Flächendeckendes WLAN aus dem DigitalPakt Schule.
+    SCH|L|Schule,Förderung|Tablets für Grundschulen|Klassensätze Tablets mit zentraler Verwaltung.
+    SCH|M|Schule|Schul-IT-Ticketsystem|Schulen melden IT-Störungen per Ticket statt per E-Mail.
+    SCH|S|Bürgerservice|Online-Tickets Hallenbad|Eintrittskarten online kaufen, Einlass per QR-Code.
+    SCH|S|Bürgerservice|Onleihe der Stadtbibliothek|Mehr E-Medien, Ausleihe rund um die Uhr.
+    SO|S|Bürgerservice|Terminvergabe Schuldnerberatung|Erstgespräche online buchen.
+    JA|S|Bürgerservice|Ferienprogramm online|Anmeldung und Bezahlung der Ferienfreizeiten online.
+    IT|M|intern|Softwareverteilung automatisieren|Updates zentral statt von Platz zu Platz.
+    BA|S|Bürgerservice|Störungsmeldung Straßenbeleuchtung|Defekte Laternen online melden.
+    KÄ|S|intern|Digitale Kassenbücher|Die Barkassen der Außenstellen digital abrechnen.
+    """,
 ]
 
-DESCRIPTION = (
-    "**Ziel:** {title} – weniger Papier, kürzere Wege für Bürgerinnen, Bürger und Beschäftigte.\n\n"
-    "- Federführung: {department}\n"
-    "- Nächster Schritt: mit dem Fachbereich im Lotsentreffen abstimmen"
-)
+NEXT_STEPS = [
+    "Ist-Prozess mit dem Fachbereich aufnehmen",
+    "Personalrat frühzeitig beteiligen",
+    "Datenschutzbeauftragte einbinden",
+    "Lösungen anderer Kommunen ansehen",
+    "Nachnutzung einer EfA-Lösung prüfen",
+    "Fördermöglichkeiten prüfen",
+    "Schnittstelle zum Fachverfahren klären",
+    "Kosten für den Haushalt 2027 anmelden",
+    "Schulung der Sachbearbeitung planen",
+    "Mit dem kommunalen IT-Dienstleister abstimmen",
+    "Barrierefreiheit von Anfang an mitdenken",
+]
 
-# How far each measure travels: the final phase index, weighted to a plausible board.
-FINAL_PHASES = [0] * 25 + [1] * 15 + [2] * 12 + [3] * 9 + [4] * 5 + [5] * 28
+NOTES = [
+    "Im Lotsentreffen vorgestellt, der Fachbereich ist an Bord.",
+    "Angebot des IT-Dienstleisters liegt vor.",
+    "Der Personalrat hat Fragen zur Auswertbarkeit, Termin ist vereinbart.",
+    "Datenschutz-Folgenabschätzung ist angestoßen.",
+    "Der Hersteller liefert die Schnittstelle erst im nächsten Quartal.",
+    "Schulungstermine stehen fest.",
+]
+
+# The usual share of the ten weeks a measure stays in a phase before it moves on.
+DWELL = [0.10, 0.06, 0.10, 0.10, 0.05]
+KICK_OFF = 0.06  # The first days, when the departments brought the ideas they had collected.
+# Fixed public holidays (month, day) in every Land, when the Rathaus is closed.
+HOLIDAYS = {(1, 1), (5, 1), (10, 3), (12, 24), (12, 25), (12, 26), (12, 31)}
+LAST = 0.995  # The share of the ten weeks' office hours that the history may use.
+EDITS = ["escalate", "due", "note", "note", "funding", "handover"]
+
+
+@dataclass
+class _Measure:
+    title: str
+    size: Size
+    tags: list[str]
+    description: str
+    department_id: int
+    team: list[tuple[int, str]]
+    lotse: tuple[int, str]
+    steps: list[tuple[float, str]] = field(default_factory=list)
+    priority: Priority = Priority.normal
+    due: date | None = None
+    path: list[int] = field(default_factory=list)
+    card_id: int = 0
+    version: int = 0
 
 
 def load_demo(db: Database, *, now: datetime | None = None) -> bool:
     """Load the demo Kommune; False when it is there already (idempotent)."""
-    now = now or clock.now()
-    start = now - timedelta(weeks=10)
+    at = _office_hours(now or clock.now())
     rng = random.Random(2026)
     with db.session(write=True) as session:
-        if any(
-            board.name == BOARD_NAME for board in boards.list_boards(session, include_archived=True)
-        ):
+        if any(b.name == BOARD_NAME for b in boards.list_boards(session, include_archived=True)):
             return False
-        with clock.frozen_at(start):
-            departments, lotsen = _people(session)
+        with clock.frozen_at(at(0)):
+            # In the check's transaction: on SQLite its write lock keeps a second load out.
             board = boards.create_board(
                 session,
-                data=BoardCreate(
-                    name=BOARD_NAME,
-                    description="Digitalisierungsmaßnahmen der Stadtverwaltung Musterstadt",
-                ),
+                data=BoardCreate(name=BOARD_NAME, description="Digitalisierung in Musterstadt"),
                 actor=SETUP_ACTOR,
                 phases=PHASES,
             )
-        assert board.id is not None
-        phase_ids = [
-            p.id for p in boards.list_phases(session, board_id=board.id) if p.id is not None
-        ]
-        plan = _plan(rng, start, now)
-        created: list[tuple[int, int, str]] = []
-        for index, (moment, kind) in enumerate(plan):
-            with clock.frozen_at(moment):
-                if kind == "create":
-                    created.append(
-                        _create(
-                            session,
-                            board.id,
-                            phase_ids[0],
-                            len(created),
-                            rng,
-                            departments,
-                            lotsen,
-                            now,
-                        )
-                    )
-                else:
-                    _advance(session, rng, created, phase_ids, index)
-        _finish(session, rng, created, phase_ids, now)
+            departments, lotsen = _people(session)
+        phase_ids = [ident(p) for p in boards.list_phases(session, board_id=ident(board))]
+        measures = _plan(rng, at, departments, lotsen)
+        queue = [(m.steps[0][0], index, 0) for index, m in enumerate(measures)]
+        heapq.heapify(queue)
+        while queue:
+            moment, index, step = heapq.heappop(queue)
+            measure = measures[index]
+            with clock.frozen_at(at(moment)):
+                try:
+                    _act(session, measure, measure.steps[step][1], ident(board), phase_ids, rng)
+                except WipLimitReached:
+                    session.rollback()
+                    # The pilot phase is full: try again a day or two later, as a team would.
+                    retry = moment + rng.uniform(0.01, 0.04)
+                    if retry < LAST:
+                        heapq.heappush(queue, (retry, index, step))
+                    continue
+            if step + 1 < len(measure.steps):
+                later = max(measure.steps[step + 1][0], moment)
+                heapq.heappush(queue, (later, index, step + 1))
     return True
-
-
-DEMO_ADMIN = "cdo@musterstadt.de"
 
 
 def ensure_demo_admin(db: Database) -> tuple[str, str] | None:
@@ -243,142 +286,195 @@ def ensure_demo_admin(db: Database) -> tuple[str, str] | None:
     return DEMO_ADMIN, password
 
 
+def _office_hours(now: datetime) -> Callable[[float], datetime]:
+    """Map a share (0..1) of the office hours in the ten weeks before `now` to a moment.
+
+    The map is monotonic, so planning in shares keeps every card's history in order.
+    """
+    start = now - timedelta(weeks=10)
+    spans: list[tuple[datetime, datetime]] = []
+    day = start.astimezone(BERLIN).date()
+    while day <= now.astimezone(BERLIN).date():
+        opens = datetime.combine(day, time(7, 30), BERLIN)
+        closes = datetime.combine(day, time(16, 30), BERLIN)
+        workday = day.weekday() < 5 and (day.month, day.day) not in HOLIDAYS
+        if workday and max(opens, start) < min(closes, now):
+            spans.append((max(opens, start), min(closes, now)))
+        day += timedelta(days=1)
+    total = sum((end - begin for begin, end in spans), timedelta())
+
+    def at(share: float) -> datetime:
+        rest = total * share
+        for begin, end in spans:
+            if rest <= end - begin:
+                return (begin + rest).astimezone(UTC)
+            rest -= end - begin
+        return spans[-1][1].astimezone(UTC)
+
+    return at
+
+
 def _people(session: Session) -> tuple[dict[str, int], dict[str, list[tuple[int, str]]]]:
+    """The demo's departments and lotsen; ones the Kommune has already are used, not doubled."""
+    known = {key: ident(d) for d in people.list_departments(session) for key in (d.code, d.name)}
     departments: dict[str, int] = {}
     for name, code, colour in DEPARTMENTS:
-        department = people.create_department(
-            session, data=DepartmentCreate(name=name, code=code, colour=colour), actor=SETUP_ACTOR
-        )
-        assert department.id is not None
-        departments[code] = department.id
-    lotsen: dict[str, list[tuple[int, str]]] = {}
-    for name, code in LOTSEN:
-        first, last = name.lower().split(" ", 1)
-        email = f"{_ascii(first)}.{_ascii(last)}@musterstadt.de"
-        lotse = people.create_lotse(
-            session,
-            data=LotseCreate(name=name, department_id=departments[code], email=email),
-            actor=SETUP_ACTOR,
-        )
-        assert lotse.id is not None
-        lotsen.setdefault(code, []).append((lotse.id, name))
+        if code not in known and name not in known:
+            department = DepartmentCreate(name=name, code=code, colour=colour)
+            created = people.create_department(session, data=department, actor=SETUP_ACTOR)
+            known[code] = ident(created)
+        departments[code] = known.get(code) or known[name]
+    emails = {lotse.email: ident(lotse) for lotse in people.list_lotsen(session)}
+    lotsen: dict[str, list[tuple[int, str]]] = {code: [] for code in LOTSEN}
+    for code, names in LOTSEN.items():
+        for name in names:
+            email = f"{_ascii(name).replace(' ', '.')}@musterstadt.de"
+            if email not in emails:
+                lotse = LotseCreate(name=name, department_id=departments[code], email=email)
+                emails[email] = ident(people.create_lotse(session, data=lotse, actor=SETUP_ACTOR))
+            lotsen[code].append((emails[email], name))
     return departments, lotsen
 
 
 def _ascii(text: str) -> str:
     for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("ı", "i")):
-        text = text.replace(umlaut, plain)
-    return text.replace(" ", "")
+        text = text.lower().replace(umlaut, plain)
+    return text
 
 
-def _plan(rng: random.Random, start: datetime, now: datetime) -> list[tuple[datetime, str]]:
-    """Creation and progress steps at increasing times over the ten weeks."""
-    steps = ["create"] * len(MEASURES) + ["advance"] * 260
-    rng.shuffle(steps)
-    # Measures are created before they can move: put most creations in the first weeks.
-    steps.sort(key=lambda kind: rng.random() * (0.6 if kind == "create" else 1.0))
-    span = (now - start - timedelta(hours=2)).total_seconds()
-    moments = sorted(start + timedelta(hours=1, seconds=rng.random() * span) for _ in steps)
-    return list(zip(moments, steps, strict=True))
-
-
-def _create(
-    session: Session,
-    board_id: int,
-    phase_id: int,
-    index: int,
+def _plan(
     rng: random.Random,
+    at: Callable[[float], datetime],
     departments: dict[str, int],
     lotsen: dict[str, list[tuple[int, str]]],
-    now: datetime,
-) -> tuple[int, int, str]:
-    title, code, tags = MEASURES[index]
-    lotse_id, lotse_name = rng.choice(lotsen[code])
-    due: date | None = None
-    if rng.random() < 0.35:
-        due = (now + timedelta(days=rng.randint(-20, 120))).date()
-    data = CardCreate(
-        title=title,
-        phase_id=phase_id,
-        description=DESCRIPTION.format(
-            title=title, department=next(n for n, c, _ in DEPARTMENTS if c == code)
-        ),
-        department_id=departments[code],
-        lotse_id=lotse_id,
-        priority=rng.choices(list(Priority), weights=[2, 6, 3, 1])[0],
-        size=rng.choice(list(Size)),
-        due_date=due,
-        tags=tags.split(","),
-    )
-    card = cards.create_card(session, board_id=board_id, data=data, actor=lotse_name)
-    assert card.id is not None
-    return card.id, FINAL_PHASES[(index * 37) % len(FINAL_PHASES)], lotse_name
+) -> list[_Measure]:
+    """Each measure's steps as shares of the ten weeks: created, edited, moved on, archived."""
+    measures: list[_Measure] = []
+    load: Counter[tuple[int, str]] = Counter()
+    for final, block in enumerate(MEASURES):
+        rows = [line.strip().split("|") for line in block.strip().splitlines()]
+        # A few done measures leave the board, and one idea is shelved.
+        archived = rng.sample(range(len(rows)), k={0: 1, 5: 3}.get(final, 0))
+        for row, (code, size, tags, title, goal) in enumerate(rows):
+            todo = "".join(f"\n- {step}" for step in rng.sample(NEXT_STEPS, 2))
+            measure = _Measure(
+                title=title,
+                size=Size(size),
+                tags=tags.split(","),
+                description=f"**Ziel:** {goal}\n\n**Nächste Schritte**\n{todo}",
+                department_id=departments[code],
+                team=lotsen[code],
+                lotse=min(lotsen[code], key=lambda lotse: (load[lotse], rng.random())),
+                priority=rng.choices(list(Priority), weights=[2, 6, 3, 1])[0],
+            )
+            created, moves = _timeline(rng, final, measure.size == Size.s)
+            if rng.random() < 0.35:
+                measure.due = at(created).date() + timedelta(days=rng.randint(21, 120))
+            measure.steps = [(created, "create")] + [(moment, "move") for moment, _ in moves]
+            measure.path = [phase for _, phase in moves]
+            if rng.random() < 0.2:
+                # Edited on the way, while the measure is still open.
+                until = moves[-1][0] if final == 5 else LAST
+                measure.steps.append((rng.uniform(created, until), rng.choice(EDITS)))
+            measure.steps.sort()
+            if row in archived:
+                moment = rng.uniform(measure.steps[-1][0], LAST)
+                measure.steps += [(moment, "shelve")] if final == 0 else []
+                measure.steps.append((moment, "archive"))
+            load[measure.lotse] += 1
+            measures.append(measure)
+    return measures
 
 
-def _card(session: Session, card_id: int) -> Card:
-    card = session.get(Card, card_id)
-    assert card is not None
-    return card
+def _timeline(rng: random.Random, final: int, small: bool) -> tuple[float, list[tuple[float, int]]]:
+    """When a measure was created, and when it entered each later phase up to `final`."""
+    # Small measures go live without a pilot.
+    path = [phase for phase in range(1, final + 1) if not (small and phase == 4 and final == 5)]
+    kick_off = rng.uniform(0.002, KICK_OFF)
+    if final == 0:
+        return (kick_off if rng.random() < 0.4 else rng.uniform(KICK_OFF, 0.95)), []
+    if final == 5:
+        arrived = rng.uniform(0.12, 0.97)  # A steady stream of finished measures.
+    else:
+        # How long it has been in its phase today: some are stuck for weeks, pilots are short.
+        stuck = final < 4 and rng.random() < 0.3
+        arrived = LAST - rng.uniform(0.01, 0.12 if final == 4 else 0.2) * (3 if stuck else 1)
+    moments = [arrived]
+    for phase in reversed([0, *path[:-1]]):
+        moments.insert(0, moments[0] - DWELL[phase] * rng.uniform(0.5, 1.5))
+    created, moments = moments[0], moments[1:]
+    if created < kick_off:
+        # Collected at the kick-off: squeeze its way through the phases into the ten weeks.
+        scale = (arrived - kick_off) / (arrived - created)
+        moments = [kick_off + (moment - created) * scale for moment in moments]
+    if created < kick_off or rng.random() < 0.4:
+        created = kick_off
+    return created, list(zip(moments, path, strict=True))
 
 
-def _move(session: Session, card: Card, phase_id: int, position: int, actor: str) -> None:
-    assert card.id is not None
-    move = CardMove(phase_id=phase_id, position=position, version=card.version)
-    cards.move_card(session, card_id=card.id, move=move, actor=actor)
-
-
-def _advance(
+def _act(
     session: Session,
-    rng: random.Random,
-    created: list[tuple[int, int, str]],
+    measure: _Measure,
+    action: str,
+    board_id: int,
     phase_ids: list[int],
-    step: int,
+    rng: random.Random,
 ) -> None:
-    """Move one measure that has not reached its final phase one phase on."""
-    behind = [
-        (card_id, actor)
-        for card_id, goal, actor in created
-        if phase_ids.index(_card(session, card_id).phase_id) < goal
-    ]
-    if not behind:
-        return
-    card_id, actor = rng.choice(behind)
-    card = _card(session, card_id)
-    target = phase_ids[phase_ids.index(card.phase_id) + 1]
-    try:
-        _move(session, card, target, rng.randint(0, 3), actor)
-    except WipLimitReached:
-        session.rollback()
-        # Test/Pilot is full: finishing a pilot makes room, as in a real meeting.
-        pilots = [
-            cid
-            for cid, goal, _a in created
-            if goal == 5 and _card(session, cid).phase_id == phase_ids[4]
-        ]
-        if pilots:
-            _move(session, _card(session, pilots[0]), phase_ids[5], 0, actor)
-    if step % 40 == 0:
-        edit_id, _goal, editor = rng.choice(created)
-        edit = _card(session, edit_id)
-        priority = Priority.high if edit.priority != Priority.high else Priority.urgent
-        cards.update_card(
-            session,
-            card_id=edit_id,
-            data=CardUpdate(version=edit.version, priority=priority),
-            actor=editor,
+    """One step of a measure's history, by the lotse who owns it."""
+    actor = measure.lotse[1]
+    if action == "create":
+        data = CardCreate(
+            title=measure.title,
+            phase_id=phase_ids[0],
+            description=measure.description,
+            department_id=measure.department_id,
+            lotse_id=measure.lotse[0],
+            priority=measure.priority,
+            size=measure.size,
+            due_date=measure.due,
+            tags=measure.tags,
         )
+        card = cards.create_card(session, board_id=board_id, data=data, actor=actor)
+        measure.card_id = ident(card)
+    elif action == "move":
+        target = phase_ids[measure.path[0]]
+        move = CardMove(phase_id=target, position=rng.randint(0, 6), version=measure.version)
+        card = cards.move_card(session, card_id=measure.card_id, move=move, actor=actor)
+        measure.path.pop(0)
+    elif action == "archive":
+        card = cards.archive_card(
+            session, card_id=measure.card_id, version=measure.version, actor=actor
+        )
+    else:
+        card = cards.update_card(
+            session, card_id=measure.card_id, data=_edit(measure, action, rng), actor=actor
+        )
+    measure.version = card.version
 
 
-def _finish(
-    session: Session,
-    rng: random.Random,
-    created: list[tuple[int, int, str]],
-    phase_ids: list[int],
-    now: datetime,
-) -> None:
-    """Archive a few long-done measures, so the archive has something to show."""
-    with clock.frozen_at(now - timedelta(hours=1)):
-        done = [cid for cid, _g, _a in created if _card(session, cid).phase_id == phase_ids[5]]
-        for card_id in rng.sample(done, k=min(3, len(done))):
-            card = _card(session, card_id)
-            cards.archive_card(session, card_id=card_id, version=card.version, actor=SETUP_ACTOR)
+def _edit(measure: _Measure, action: str, rng: random.Random) -> CardUpdate:
+    """The change a lotse makes to a measure along the way."""
+    today = clock.now().astimezone(BERLIN).date()
+    changes: dict[str, object] = {}
+    note = rng.choice(NOTES)
+    if action == "escalate":
+        urgent = measure.priority in (Priority.high, Priority.urgent)
+        changes["priority"] = Priority.urgent if urgent else Priority.high
+        note = "Nach Beschluss des Verwaltungsvorstands vorgezogen."
+    elif action == "due":
+        changes["due_date"] = today + timedelta(days=rng.randint(14, 60))
+        note = "Termin mit dem Fachbereich vereinbart."
+    elif action == "funding":
+        measure.tags = [*measure.tags, "Förderung"]
+        changes["tags"] = measure.tags
+        note = "Förderantrag beim Land gestellt."
+    elif action == "handover":
+        others = [lotse for lotse in measure.team if lotse != measure.lotse]
+        if others:
+            measure.lotse = others[0]
+            changes["lotse_id"] = measure.lotse[0]
+            note = f"Übergabe an {measure.lotse[1]}."
+    elif action == "shelve":
+        note = "Zurückgestellt: Das Land plant eine landesweite Lösung."
+    measure.description += f"\n\n**Stand {today:%d.%m.%Y}:** {note}"
+    return CardUpdate(version=measure.version, description=measure.description, **changes)
