@@ -21,7 +21,10 @@ CLI_ACTOR = "CLI"
 
 
 def _database() -> Database:
-    return Database(get_settings().resolved_database_url)
+    settings = get_settings()
+    return Database(
+        settings.resolved_database_url, broker=settings.broker, redis_url=settings.redis_url
+    )
 
 
 def _fail(message: str) -> None:

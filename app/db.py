@@ -22,6 +22,8 @@ SQLModel.metadata.naming_convention = {
 }
 
 WRITE_OPTION = "lotsenboard_write"
+BROKER_INFO = "lotsenboard_broker"
+REDIS_INFO = "lotsenboard_redis_url"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -102,9 +104,18 @@ def make_engine(url: str) -> Engine:
 class Database:
     """One engine; sessions for reading and for writing."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, broker: str = "auto", redis_url: str = "redis://127.0.0.1:6379/0"
+    ) -> None:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url)
+        if broker == "auto":
+            broker = "postgres" if self.engine.dialect.name == "postgresql" else "memory"
+        if broker == "postgres" and self.engine.dialect.name != "postgresql":
+            raise ValueError("the postgres broker needs a PostgreSQL database")
+        # How committed events reach the websockets: see app/realtime/broker.py.
+        self.broker = broker
+        self.redis_url = redis_url
 
     @property
     def is_sqlite(self) -> bool:
@@ -112,7 +123,8 @@ class Database:
 
     def session(self, *, write: bool = False) -> Session:
         options = {WRITE_OPTION: True} if write else {}
-        return Session(self.engine, expire_on_commit=False, execution_options=options)
+        info = {BROKER_INFO: self.broker, REDIS_INFO: self.redis_url}
+        return Session(self.engine, expire_on_commit=False, execution_options=options, info=info)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

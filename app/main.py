@@ -1,5 +1,6 @@
 """The application factory."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,7 @@ from app.pages import views as pages_views
 from app.people import api as people_api
 from app.people import views as people_views
 from app.realtime import ws as realtime_ws
+from app.realtime.relay import Relay
 from app.settings import ROOT_DIR, Settings, get_settings
 from app.web import errors
 from app.web.i18n import LanguageMiddleware
@@ -61,7 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        listener = None
+        if app.state.db.broker in ("postgres", "redis"):
+            listener = asyncio.create_task(Relay(app.state.db).run())
         yield
+        if listener is not None:
+            listener.cancel()
         app.state.db.dispose()
 
     app = FastAPI(
@@ -73,7 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.db = Database(settings.resolved_database_url)
+    app.state.db = Database(
+        settings.resolved_database_url, broker=settings.broker, redis_url=settings.redis_url
+    )
     app.add_middleware(LanguageMiddleware, configured=settings.language)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         default=10, ge=2, description="Failures before logins are refused."
     )
     login_delay_seconds: float = Field(default=1.0, ge=0)
+    broker: str = Field(
+        default="auto",
+        pattern=r"^(auto|memory|postgres|redis)$",
+        description="Live-update fan-out: auto = postgres on PostgreSQL, else memory.",
+    )
+    redis_url: str = "redis://127.0.0.1:6379/0"
     language: str = Field(
         default="de",
         pattern=r"^(de|en|auto)$",

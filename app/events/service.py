@@ -7,9 +7,10 @@ from sqlmodel import Session, col, select
 
 from app import clock
 from app.boards.models import Board
-from app.db import end_unchanged
+from app.db import BROKER_INFO, REDIS_INFO, end_unchanged
 from app.errors import Conflict, NotFound
 from app.events.models import Event, EventRead
+from app.realtime import relay
 from app.realtime.broker import broker
 
 # Key of the PostgreSQL advisory lock that serialises the instance-wide sequence.
@@ -53,6 +54,12 @@ def append(
             .values(last_seq=col(Board.last_seq) + 1)
             .returning(col(Board.last_seq))
         ).scalar_one()
+        if session.info.get(BROKER_INFO) == "postgres":
+            # Delivered by PostgreSQL at commit, dropped on rollback: never early, never lost.
+            session.execute(
+                text("SELECT pg_notify(:channel, :note)"),
+                {"channel": relay.CHANNEL, "note": relay.note(board_id, seq)},
+            )
     event = Event(
         board_id=board_id, seq=seq, type=type, actor=actor, card_id=card_id, payload=payload
     )
@@ -65,11 +72,15 @@ def commit(session: Session) -> None:
     """Commit, then publish the board events this transaction appended (never before)."""
     pending: list[Event] = session.info.pop(_PENDING, [])
     session.commit()
+    mode = session.info.get(BROKER_INFO, "memory")
     for event in pending:
         # Events of a transaction rolled back earlier are no longer persistent: skip them.
-        if event.board_id is not None and inspect(event).persistent:
-            message = EventRead.model_validate(event).model_dump_json()
-            broker.publish(event.board_id, message)
+        if event.board_id is None or not inspect(event).persistent:
+            continue
+        if mode == "memory":
+            broker.publish(event.board_id, EventRead.model_validate(event).model_dump_json())
+        elif mode == "redis":
+            relay.publish_redis(session.info[REDIS_INFO], event.board_id, event.seq)
 
 
 def list_events(

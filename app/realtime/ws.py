@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -69,7 +70,7 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
     try:
         await websocket.accept()
         closed = asyncio.create_task(_until_closed(websocket))
-        hello = {"type": "hello", "board_id": board_id, "seq": last_seq}
+        hello = {"type": "hello", "board_id": board_id, "seq": last_seq, "worker": os.getpid()}
         await websocket.send_text(json.dumps(hello))
         while True:
             next_event = asyncio.create_task(subscription.queue.get())

@@ -1,0 +1,98 @@
+"""Across workers and hosts: committed events announced through PostgreSQL or Redis.
+
+The note carries only `board_id:seq` (PostgreSQL caps NOTIFY payloads at 8000 bytes); every
+process that holds websockets loads the event itself and hands it to its local broker.
+"""
+
+import asyncio
+import logging
+import random
+from functools import lru_cache
+
+import psycopg
+import redis
+import redis.asyncio as aioredis
+from sqlalchemy.engine import make_url
+from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
+
+from app.db import Database
+from app.events.models import Event, EventRead
+from app.realtime.broker import broker
+
+log = logging.getLogger("lotsenboard.realtime")
+
+CHANNEL = "lotsenboard_events"
+
+
+def note(board_id: int, seq: int) -> str:
+    return f"{board_id}:{seq}"
+
+
+@lru_cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
+
+
+def publish_redis(url: str, board_id: int, seq: int) -> None:
+    """Announce a committed event on Redis; a Redis outage must not fail the change itself."""
+    try:
+        _redis(url).publish(CHANNEL, note(board_id, seq))
+    except redis.RedisError:
+        log.warning("could not announce board %s seq %s on Redis", board_id, seq)
+
+
+class Relay:
+    """Listens for notes and feeds this process's websockets, reconnecting with backoff."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def run(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                if self.db.broker == "postgres":
+                    await self._listen_postgres()
+                else:
+                    await self._listen_redis()
+                delay = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("live-update listener lost; retrying in %.1f s", delay, exc_info=True)
+            await asyncio.sleep(delay + random.uniform(0, delay / 2))
+            delay = min(delay * 2, 15.0)
+
+    async def _listen_postgres(self) -> None:
+        conninfo = make_url(self.db.url).set(drivername="postgresql").render_as_string(False)
+        async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+            await conn.execute(f"LISTEN {CHANNEL}")
+            async for notify in conn.notifies():
+                await self._deliver(notify.payload)
+
+    async def _listen_redis(self) -> None:
+        client = aioredis.from_url(self.db.redis_url)
+        try:
+            pubsub = client.pubsub()
+            await pubsub.subscribe(CHANNEL)
+            async for message in pubsub.listen():
+                if message.get("type") == "message":
+                    await self._deliver(message["data"].decode())
+        finally:
+            await client.aclose()
+
+    async def _deliver(self, text: str) -> None:
+        board, _, seq = text.partition(":")
+        if not (board.isdigit() and seq.isdigit()):
+            return
+        message = await run_in_threadpool(self._load, int(board), int(seq))
+        if message is not None:
+            broker.publish(int(board), message)
+
+    def _load(self, board_id: int, seq: int) -> str | None:
+        with self.db.session() as session:
+            event = session.exec(
+                select(Event).where(Event.board_id == board_id, Event.seq == seq)
+            ).first()
+            return None if event is None else EventRead.model_validate(event).model_dump_json()

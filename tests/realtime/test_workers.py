@@ -1,0 +1,89 @@
+"""`lotsenboard serve --workers 2`: a change made through one worker reaches the other's clients."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from app.accounts import tokens
+from app.accounts.models import Role
+from app.boards import service as boards
+from app.db import Database
+from tests.conftest import ENGINE
+from tests.factories import make_board, make_card, make_user
+from tests.live import free_port
+
+BROKERS = ["redis", "postgres"] if ENGINE == "postgres" else ["redis"]
+
+
+@pytest.fixture(params=BROKERS)
+def two_workers(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path, db: Database
+) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "LOTSENBOARD_DATABASE_URL": database_url,
+        "LOTSENBOARD_DATA_DIR": str(tmp_path),
+        "LOTSENBOARD_SECRET_KEY": "workers",
+        "LOTSENBOARD_BROKER": request.param,
+    }
+    command = [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", "2"]
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://{url}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "workers did not come up"
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_a_move_through_one_worker_reaches_clients_of_both(two_workers: str, db: Database) -> None:
+    with db.session() as session:
+        board = make_board(session)
+        card = make_card(session, board)
+        target = boards.list_phases(session, board_id=board.id)[1].id
+        user = make_user(session, role=Role.lotse)
+        plain, _token = tokens.create_token(session, user=user, name="workers")
+    auth = {"Authorization": f"Bearer {plain}"}
+    with ExitStack() as stack:
+        clients: list[ClientConnection] = []
+        workers: set[int] = set()
+        for _ in range(40):
+            client = stack.enter_context(
+                connect(f"ws://{two_workers}/ws/boards/{board.id}", additional_headers=auth)
+            )
+            workers.add(json.loads(client.recv(timeout=5))["worker"])
+            clients.append(client)
+            if len(workers) == 2 and len(clients) >= 4:
+                break
+        assert len(workers) == 2, "all connections landed on one worker"
+        moved = httpx.post(
+            f"http://{two_workers}/api/v1/cards/{card.id}/move",
+            json={"phase_id": target, "position": 0, "version": 1},
+            headers=auth,
+            timeout=10,
+        )
+        assert moved.status_code == 200, moved.text
+        for client in clients:
+            event = json.loads(client.recv(timeout=5))
+            assert (event["type"], event["card_id"], event["seq"]) == ("card.moved", card.id, 3)
