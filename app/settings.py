@@ -47,6 +47,9 @@ class Settings(BaseSettings):
         description="Live-update fan-out: auto = postgres on PostgreSQL, else memory.",
     )
     redis_url: str = "redis://127.0.0.1:6379/0"
+    live_recheck_seconds: float = Field(
+        default=5.0, gt=0, description="Open websockets re-check access (and ping) this often."
+    )
     language: str = Field(
         default="de",
         pattern=r"^(de|en|auto)$",

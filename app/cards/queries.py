@@ -34,9 +34,9 @@ def list_cards(session: Session, *, board_id: int, filters: CardFilter | None = 
         statement = statement.where(col(Card.lotse_id).in_(filters.lotse))
     if filters.phase:
         statement = statement.where(col(Card.phase_id).in_(filters.phase))
-    for tag in filters.tag:
+    if filters.tag:
         statement = statement.where(
-            exists().where(col(CardTag.card_id) == col(Card.id), col(CardTag.tag) == tag)
+            exists().where(col(CardTag.card_id) == col(Card.id), col(CardTag.tag).in_(filters.tag))
         )
     if filters.q:
         needle = filters.q.strip()

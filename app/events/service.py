@@ -78,7 +78,8 @@ def commit(session: Session) -> None:
         if event.board_id is None or not inspect(event).persistent:
             continue
         if mode == "memory":
-            broker.publish(event.board_id, EventRead.model_validate(event).model_dump_json())
+            message = EventRead.model_validate(event).model_dump_json()
+            broker.publish(event.board_id, event.seq, message)
         elif mode == "redis":
             relay.publish_redis(session.info[REDIS_INFO], event.board_id, event.seq)
 

@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 log = logging.getLogger("lotsenboard.realtime")
@@ -16,8 +16,15 @@ class Subscription:
     board_id: int
     loop: asyncio.AbstractEventLoop
     queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE))
+    # Seqs already handed on (the board's seq at subscription time counts as seen):
+    # a repeat from a second relay is dropped; a late one still goes out, clients order by seq.
+    seen_up_to: int = 0
+    recent: deque[int] = field(default_factory=lambda: deque(maxlen=256))
 
-    def offer(self, message: str) -> None:
+    def offer(self, seq: int, message: str) -> None:
+        if seq <= self.seen_up_to or seq in self.recent:
+            return
+        self.recent.append(seq)
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
@@ -47,13 +54,13 @@ class MemoryBroker:
                 if not subscribers:
                     del self._subscriptions[subscription.board_id]
 
-    def publish(self, board_id: int, message: str) -> None:
+    def publish(self, board_id: int, seq: int, message: str) -> None:
         """Hand a committed event to each subscriber's loop; callable from any thread."""
         with self._lock:
             subscribers = list(self._subscriptions.get(board_id, ()))
         for subscription in subscribers:
             if not subscription.loop.is_closed():
-                subscription.loop.call_soon_threadsafe(subscription.offer, message)
+                subscription.loop.call_soon_threadsafe(subscription.offer, seq, message)
 
 
 broker = MemoryBroker()

@@ -88,7 +88,7 @@ class Relay:
             return
         message = await run_in_threadpool(self._load, int(board), int(seq))
         if message is not None:
-            broker.publish(int(board), message)
+            broker.publish(int(board), int(seq), message)
 
     def _load(self, board_id: int, seq: int) -> str | None:
         with self.db.session() as session:

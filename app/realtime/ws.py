@@ -20,6 +20,7 @@ router = APIRouter()
 FORBIDDEN_ORIGIN = 4403
 NOT_AUTHENTICATED = 4401
 NOT_FOUND = 4404
+PING = json.dumps({"type": "ping"})
 
 
 def same_origin(websocket: WebSocket) -> bool:
@@ -61,31 +62,53 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
     if not same_origin(websocket):
         await websocket.close(code=FORBIDDEN_ORIGIN)
         return
+    # Subscribe before reading the board's seq, so no commit falls between the two.
+    subscription = broker.subscribe(board_id)
     code, last_seq = await run_in_threadpool(_authorize, websocket, board_id)
     if code:
+        broker.unsubscribe(subscription)
         await websocket.close(code=code)
         return
-    subscription = broker.subscribe(board_id)
+    subscription.seen_up_to = last_seq or 0
+    settings = websocket.app.state.settings
     closed: asyncio.Task[None] | None = None
+    next_event: asyncio.Task[str] | None = None
     try:
         await websocket.accept()
         closed = asyncio.create_task(_until_closed(websocket))
         hello = {"type": "hello", "board_id": board_id, "seq": last_seq, "worker": os.getpid()}
         await websocket.send_text(json.dumps(hello))
+        loop = asyncio.get_running_loop()
+        next_check = loop.time() + settings.live_recheck_seconds
         while True:
-            next_event = asyncio.create_task(subscription.queue.get())
+            if next_event is None:
+                next_event = asyncio.create_task(subscription.queue.get())
             done, _pending = await asyncio.wait(
-                {next_event, closed}, return_when=asyncio.FIRST_COMPLETED
+                {next_event, closed},
+                timeout=max(0.0, next_check - loop.time()),
+                return_when=asyncio.FIRST_COMPLETED,
             )
             if closed in done:
-                next_event.cancel()
                 break
-            await websocket.send_text(next_event.result())
+            if next_event in done:
+                await websocket.send_text(next_event.result())
+                next_event = None
+            if loop.time() >= next_check:
+                # Revocation reaches open sockets: a revoked screen link, an ended session,
+                # a deactivated account or lost board access closes the socket here.
+                code, _seq = await run_in_threadpool(_authorize, websocket, board_id)
+                if code:
+                    await websocket.close(code=code)
+                    break
+                # Doubles as the heartbeat: a dead peer fails this send.
+                await websocket.send_text(PING)
+                next_check = loop.time() + settings.live_recheck_seconds
     except WebSocketDisconnect:
         pass
     finally:
-        if closed is not None:
-            closed.cancel()
+        for task in (next_event, closed):
+            if task is not None:
+                task.cancel()
         broker.unsubscribe(subscription)
 
 

@@ -1,18 +1,23 @@
 """The board websocket on a real uvicorn: events in seq order to readers, nothing to others."""
 
+import base64
 import json
+import os
+import socket
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from app.accounts import members, tokens
-from app.accounts.models import Role
+from app.accounts import service as accounts
+from app.accounts.models import Role, UserUpdate
 from app.boards import service as boards
 from app.cards import service as cards
-from app.cards.models import CardMove
+from app.cards.models import CardMove, CardUpdate
 from app.db import Database
 from app.settings import Settings
 from tests.factories import ACTOR, make_board, make_card, make_user
@@ -22,7 +27,10 @@ from tests.live import LiveServer
 @pytest.fixture(scope="module")
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     settings = Settings(
-        database_url=database_url, data_dir=tmp_path_factory.mktemp("ws"), secret_key="ws"
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("ws"),
+        secret_key="ws",
+        live_recheck_seconds=0.3,
     )
     live = LiveServer(settings)
     live.start()
@@ -41,8 +49,12 @@ def _open(server: LiveServer, board_id: int, **kwargs: object) -> ClientConnecti
     return connect(f"{server.ws_url}/ws/boards/{board_id}", open_timeout=5, **kwargs)  # type: ignore[arg-type]
 
 
-def _message(socket: ClientConnection) -> dict[str, object]:
-    return json.loads(socket.recv(timeout=5))  # type: ignore[no-any-return]
+def _message(client: ClientConnection) -> dict[str, object]:
+    """The next message that is not a heartbeat."""
+    while True:
+        message: dict[str, object] = json.loads(client.recv(timeout=5))
+        if message["type"] != "ping":
+            return message
 
 
 def test_clients_receive_moves_in_seq_order(server: LiveServer, db: Database) -> None:
@@ -70,8 +82,8 @@ def test_clients_receive_moves_in_seq_order(server: LiveServer, db: Database) ->
                 actor="Jana Kuhn",
             )
             version = moved.version
-    for socket in sockets:
-        received = [_message(socket) for _ in phase_ids[1:]]
+    for client in sockets:
+        received = [_message(client) for _ in phase_ids[1:]]
         assert [m["seq"] for m in received] == [3, 4, 5]
         assert {m["type"] for m in received} == {"card.moved"}
         assert received[-1]["payload"]["after"]["phase_id"] == phase_ids[-1]  # type: ignore[index]
@@ -117,3 +129,118 @@ def test_screen_link_opens_its_board_only(server: LiveServer, db: Database) -> N
         connect(f"{server.ws_url}/ws/boards/{other.id}?screen={plain}", open_timeout=5),
     ):
         pass
+
+
+def _closed_within(client: ClientConnection, seconds: float) -> int | None:
+    """Read until the server closes the socket; its close code, or None if it stayed open."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            client.recv(timeout=max(0.01, deadline - time.monotonic()))
+        except TimeoutError:
+            return None
+        except ConnectionClosed:
+            return client.close_code
+    return None
+
+
+def test_revocation_closes_open_sockets_within_seconds(server: LiveServer, db: Database) -> None:
+    with db.session() as session:
+        board = make_board(session)
+        restricted = make_board(session, name="Personalamt")
+        member = make_user(session, role=Role.lotse)
+        admin = make_user(session, role=Role.admin)
+        make_user(session, role=Role.admin)  # the CDO stays admin: the last one cannot go
+        deactivated = make_user(session, role=Role.viewer)
+        changed = make_user(session, role=Role.lotse)
+        members.set_board_access(
+            session, board_id=restricted.id, restricted=True, members=[member.id], actor=ACTOR
+        )
+        screen, link = tokens.create_screen_link(session, board_id=board.id, name="TV", actor=ACTOR)
+        member_token, _t = tokens.create_token(session, user=member, name="m")
+        admin_token, _t = tokens.create_token(session, user=admin, name="a")
+        gone_token, _t = tokens.create_token(session, user=deactivated, name="d")
+        login_token, login = accounts.start_session(session, user=changed, ip="127.0.0.1")
+    with ExitStack() as stack:
+
+        def open_socket(board_id: int, **kwargs: object) -> ClientConnection:
+            client = stack.enter_context(_open(server, board_id, **kwargs))
+            assert _message(client)["type"] == "hello"
+            return client
+
+        bearer = lambda token: {"additional_headers": {"Authorization": f"Bearer {token}"}}  # noqa: E731
+        sockets = {
+            "screen": stack.enter_context(
+                connect(f"{server.ws_url}/ws/boards/{board.id}?screen={screen}", open_timeout=5)
+            ),
+            "member": open_socket(restricted.id, **bearer(member_token)),
+            "admin": open_socket(restricted.id, **bearer(admin_token)),
+            "deactivated": open_socket(board.id, **bearer(gone_token)),
+            "password": open_socket(
+                board.id, additional_headers={"Cookie": f"lotsenboard_session={login_token}"}
+            ),
+            "untouched": open_socket(board.id, **bearer(member_token)),
+        }
+        assert _message(sockets["screen"])["type"] == "hello"
+        with db.session() as session:
+            tokens.revoke_screen_link(session, board_id=board.id, link_id=link.id, actor=ACTOR)
+            members.set_board_access(
+                session, board_id=restricted.id, restricted=True, members=[], actor=ACTOR
+            )
+            accounts.update_user(
+                session, user_id=admin.id, data=UserUpdate(role=Role.lotse), actor=ACTOR
+            )
+            accounts.update_user(
+                session, user_id=deactivated.id, data=UserUpdate(active=False), actor=ACTOR
+            )
+            user = accounts.get_user(session, user_id=changed.id)
+            accounts.set_password(session, user=user, password="ganz-neu-2026!")
+        for name in ("screen", "member", "admin", "deactivated", "password"):
+            assert _closed_within(sockets[name], 3.0) in (4401, 4404), name
+        assert _closed_within(sockets["untouched"], 1.0) is None
+        assert login.id
+
+
+def _stalled_socket(server: LiveServer, board_id: int, token: str) -> socket.socket:
+    """A websocket handshake on a raw socket that then never reads a byte."""
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    key = base64.b64encode(os.urandom(16)).decode()
+    raw.sendall(
+        (
+            f"GET /ws/boards/{board_id} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n"
+        ).encode()
+    )
+    assert raw.recv(12) == b"HTTP/1.1 101"
+    return raw
+
+
+def test_a_stalled_client_does_not_hold_up_the_others(server: LiveServer, db: Database) -> None:
+    with db.session() as session:
+        board = make_board(session)
+        card = make_card(session, board)
+    token = _token(db)
+    stalled = _stalled_socket(server, board.id, token)
+    try:
+        with _open(
+            server, board.id, additional_headers={"Authorization": f"Bearer {token}"}
+        ) as reader:
+            start = _message(reader)["seq"]
+            version = card.version
+            # ~100 x 2 x 20 kB payloads: far more than the stalled socket's buffers hold.
+            with db.session() as session:
+                for index in range(100):
+                    text = str(index % 10) * 20_000
+                    version = cards.update_card(
+                        session,
+                        card_id=card.id,
+                        data=CardUpdate(version=version, description=text),
+                        actor=ACTOR,
+                    ).version
+            seqs = [_message(reader)["seq"] for _ in range(100)]
+            assert seqs == list(range(int(start) + 1, int(start) + 101))  # type: ignore[call-overload]
+    finally:
+        stalled.close()

@@ -247,6 +247,7 @@ def test_filters_combine(session: Session) -> None:
     assert len(found(department=[bauamt.id, kaemmerei.id])) == 2
     assert found(lotse=[lotse.id]) == {hit.id}
     assert len(found(tag=["OZG"])) == 2
+    assert found(tag=["OZG", "nirgends"]) == found(tag=["OZG"])  # repeated: any of them
     assert found(tag=["OZG"], department=[kaemmerei.id]) == found(q="rechnung")
     assert len(found(q="BAUANTRAG")) == 2
     assert len(found(q="100%")) == 1 and found(q="%") == found(q="100%")
