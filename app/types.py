@@ -9,8 +9,10 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+# Stored in capitals; typed in either case.
 ShortCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9ÄÖÜ]{1,10}$")
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9ÄÖÜäöü]{1,10}$"),
 ]
 Email = Annotated[
     str,
