@@ -10,7 +10,7 @@ from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
-from app.types import Email, Name
+from app.types import Email, Id, Name
 
 
 class Role(StrEnum):
@@ -162,4 +162,4 @@ class ScreenLinkCreated(ScreenLinkRead):
 class BoardAccess(BaseModel):
     model_config = ConfigDict(extra="forbid")
     restricted: bool
-    member_ids: list[int] = PydanticField(default_factory=list, max_length=500)
+    member_ids: list[Id] = PydanticField(default_factory=list, max_length=500)

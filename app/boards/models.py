@@ -8,7 +8,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
-from app.types import LongText, Name
+from app.types import Id, LongText, Name
 
 
 class WipMode(StrEnum):
@@ -99,11 +99,11 @@ class PhaseRead(BaseModel):
 
 class PhaseOrder(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    phase_ids: list[int] = Field(min_length=1, max_length=100)
+    phase_ids: list[Id] = Field(min_length=1, max_length=100)
 
 
 class PhaseRemoval(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    target_phase_id: int | None = Field(
+    target_phase_id: Id | None = Field(
         default=None, description="Where the phase's cards go; required when it holds any."
     )

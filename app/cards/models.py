@@ -8,7 +8,7 @@ from sqlalchemy import Index, String
 from sqlmodel import Field, Relationship, SQLModel
 
 from app.db import UTCDateTime, utcnow
-from app.types import LongText, Tag, Title
+from app.types import Id, LongText, Tag, Title
 
 
 class Priority(StrEnum):
@@ -73,10 +73,10 @@ def _clean_tags(tags: list[str] | None) -> list[str] | None:
 class CardCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: Title
-    phase_id: int
+    phase_id: Id
     description: LongText = ""
-    department_id: int | None = None
-    lotse_id: int | None = None
+    department_id: Id | None = None
+    lotse_id: Id | None = None
     priority: Priority = Priority.normal
     size: Size | None = None
     due_date: date | None = None
@@ -95,8 +95,8 @@ class CardUpdate(BaseModel):
     version: int = Field(ge=1)
     title: Title | None = None
     description: LongText | None = None
-    department_id: int | None = None
-    lotse_id: int | None = None
+    department_id: Id | None = None
+    lotse_id: Id | None = None
     priority: Priority | None = None
     size: Size | None = None
     due_date: date | None = None
@@ -107,7 +107,7 @@ class CardUpdate(BaseModel):
 
 class CardMove(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    phase_id: int
+    phase_id: Id
     position: int = Field(ge=0, le=100_000)
     version: int = Field(ge=1)
 
@@ -123,7 +123,7 @@ class CardRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     board_id: int
-    phase_id: int
+    phase_id: Id
     position: int
     title: str
     description: str
@@ -142,9 +142,9 @@ class CardRead(BaseModel):
 class CardFilter(BaseModel):
     """The board's filters, as the CDO sets them."""
 
-    department: list[int] = Field(default_factory=list)
-    lotse: list[int] = Field(default_factory=list)
-    phase: list[int] = Field(default_factory=list)
+    department: list[Id] = Field(default_factory=list)
+    lotse: list[Id] = Field(default_factory=list)
+    phase: list[Id] = Field(default_factory=list)
     tag: list[str] = Field(default_factory=list)
     q: str | None = Field(default=None, max_length=200)
     archived: bool = False

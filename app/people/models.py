@@ -7,7 +7,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
-from app.types import Colour, Email, Name, ShortCode
+from app.types import Colour, Email, Id, Name, ShortCode
 
 
 class Department(SQLModel, table=True):
@@ -57,14 +57,14 @@ class DepartmentRead(BaseModel):
 class LotseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name
-    department_id: int
+    department_id: Id
     email: Email | None = None
 
 
 class LotseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name | None = None
-    department_id: int | None = None
+    department_id: Id | None = None
     email: Email | None = None
     active: bool | None = None
 
@@ -74,5 +74,5 @@ class LotseRead(BaseModel):
     id: int
     name: str
     email: str | None
-    department_id: int
+    department_id: Id
     active: bool

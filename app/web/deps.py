@@ -11,10 +11,11 @@ from app.cards import queries as cards
 from app.cards.models import Card
 from app.db import SessionDep
 from app.errors import NotFound
+from app.types import MAX_ID
 
 
 def valid_board(
-    session: SessionDep, principal: Reader, board_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, principal: Reader, board_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Board:
     """The board, if the caller may read it; otherwise it does not exist for them (404)."""
     board = boards.get_board(session, board_id=board_id)
@@ -23,7 +24,9 @@ def valid_board(
     return board
 
 
-def valid_card(session: SessionDep, principal: Reader, card_id: Annotated[int, Path(ge=1)]) -> Card:
+def valid_card(
+    session: SessionDep, principal: Reader, card_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Card:
     """The card, if the caller may read its board."""
     card = cards.get_card(session, card_id=card_id)
     if not can_read_board(session, principal, boards.get_board(session, board_id=card.board_id)):

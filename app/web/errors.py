@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.accounts.access import Forbidden, NotAuthenticated
@@ -102,6 +102,14 @@ async def _integrity_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _out_of_range(_request: Request, error: Exception) -> JSONResponse:
+    # A number no column can hold (e.g. an id past 32 bits) names nothing that exists.
+    log.info("out-of-range value refused: %s", error)
+    return JSONResponse(
+        {"detail": "a number in the request is out of range", "code": "invalid"}, status_code=422
+    )
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     if _wants_page(request) and error.status_code >= 400:
@@ -122,5 +130,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _out_of_range)
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -200,6 +200,37 @@ BAD_REQUESTS: list[tuple[str, str, str, Any]] = [
         {"phase_id": "{phase2}", "position": 0},
     ),
     ("card: archive stale", "POST", "/api/v1/cards/{card}/archive", {"version": 9}),
+    (
+        "card: phase id past 32 bits",
+        "POST",
+        "/api/v1/boards/{board}/cards",
+        {"title": "T", "phase_id": 2**40},
+    ),
+    (
+        "card: lotse id past 64 bits",
+        "PATCH",
+        "/api/v1/cards/{card}",
+        {"version": 1, "lotse_id": 2**70},
+    ),
+    ("board: path id past 64 bits", "PATCH", "/api/v1/boards/9223372036854775808", {"name": "B"}),
+    (
+        "phase: path id past 32 bits",
+        "PATCH",
+        "/api/v1/boards/{board}/phases/4294967296",
+        {"name": "N"},
+    ),
+    (
+        "department: path id past 64 bits",
+        "DELETE",
+        "/api/v1/departments/99999999999999999999",
+        None,
+    ),
+    (
+        "lotse: department past 32 bits",
+        "POST",
+        "/api/v1/lotsen",
+        {"name": "L", "department_id": 2**33},
+    ),
     ("card: restore wrong type", "POST", "/api/v1/cards/{card}/restore", {"version": "eins"}),
 ]
 
