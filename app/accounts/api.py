@@ -16,6 +16,7 @@ from app.accounts.models import (
     UserUpdate,
 )
 from app.db import SessionDep, ident
+from app.types import PathId
 from app.web.deps import BoardDep
 
 router = APIRouter(tags=["accounts"])
@@ -48,14 +49,14 @@ def create_user(
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
-def read_user(user_id: int, session: SessionDep, _principal: Admin) -> object:
+def read_user(user_id: PathId, session: SessionDep, _principal: Admin) -> object:
     """One account."""
     return service.get_user(session, user_id=user_id)
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
 def update_user(
-    request: Request, user_id: int, data: UserUpdate, session: SessionDep, principal: Admin
+    request: Request, user_id: PathId, data: UserUpdate, session: SessionDep, principal: Admin
 ) -> object:
     """Rename, change the role of, deactivate or reactivate an account."""
     return service.update_user(
@@ -81,7 +82,7 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(
-    request: Request, token_id: int, session: SessionDep, principal: Reader
+    request: Request, token_id: PathId, session: SessionDep, principal: Reader
 ) -> Response:
     """Revoke one of the caller's tokens."""
     tokens.revoke_token(
@@ -131,7 +132,7 @@ def create_screen_link(
 
 @router.delete("/boards/{board_id}/screen-links/{link_id}", status_code=204)
 def revoke_screen_link(
-    request: Request, board: BoardDep, link_id: int, session: SessionDep, principal: Admin
+    request: Request, board: BoardDep, link_id: PathId, session: SessionDep, principal: Admin
 ) -> Response:
     """Revoke a screen link: the screen is refused from its next request on."""
     tokens.revoke_screen_link(

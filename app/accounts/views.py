@@ -23,6 +23,7 @@ from app.accounts.models import Role, UserCreate, UserUpdate
 from app.cards.texts import error_message, validation_message
 from app.db import DatabaseDep, SessionDep
 from app.errors import DomainError, InvalidInput
+from app.types import PathId
 from app.web.errors import status_for
 from app.web.htmx import render, see_other
 from app.web.i18n import gettext as _
@@ -190,7 +191,7 @@ def token_create_form(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def token_revoke_form(
-    request: Request, session: SessionDep, principal: Reader, token_id: int
+    request: Request, session: SessionDep, principal: Reader, token_id: PathId
 ) -> Response:
     """Revoke one of the own tokens."""
     tokens.revoke_token(
@@ -245,7 +246,7 @@ def user_update_form(
     request: Request,
     session: SessionDep,
     principal: Admin,
-    user_id: int,
+    user_id: PathId,
     name: Text,
     role: Text,
     active: Annotated[bool, Form()] = False,

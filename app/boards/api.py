@@ -19,6 +19,7 @@ from app.boards.models import (
 from app.cards import queries
 from app.cards.models import CardRead
 from app.db import SessionDep, ident
+from app.types import MAX_ID, PathId
 from app.web.deps import BoardDep
 
 router = APIRouter(tags=["boards"])
@@ -122,7 +123,7 @@ def reorder_phases(
 
 @router.patch("/boards/{board_id}/phases/{phase_id}", response_model=PhaseRead)
 def update_phase(
-    board: BoardDep, phase_id: int, data: PhaseUpdate, session: SessionDep, principal: Admin
+    board: BoardDep, phase_id: PathId, data: PhaseUpdate, session: SessionDep, principal: Admin
 ) -> object:
     """Rename a phase, set its WIP limit and mode or its done flag."""
     return service.update_phase(
@@ -133,10 +134,12 @@ def update_phase(
 @router.delete("/boards/{board_id}/phases/{phase_id}", status_code=204)
 def remove_phase(
     board: BoardDep,
-    phase_id: int,
+    phase_id: PathId,
     session: SessionDep,
     principal: Admin,
-    target_phase_id: Annotated[int | None, Query(description="Where its cards go.")] = None,
+    target_phase_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Where its cards go.")
+    ] = None,
 ) -> Response:
     """Remove a phase; a phase holding cards needs a target phase for them."""
     service.remove_phase(

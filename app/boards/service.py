@@ -109,7 +109,9 @@ def update_board(session: Session, *, board_id: int, data: BoardUpdate, actor: s
     """Rename or describe a board; logs board.updated when something changed."""
     board = lock_board(session, board_id)
     before = _board_json(board)
-    for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if value is None:
+            raise InvalidInput(field, f"{field} cannot be null")
         setattr(board, field, value)
     return _commit_board_change(session, board, before, names.BOARD_UPDATED, actor)
 

@@ -16,6 +16,7 @@ from app.boards.models import Board, PhaseCreate, PhaseUpdate
 from app.cards.texts import error_message, validation_message
 from app.db import SessionDep, ident
 from app.errors import DomainError
+from app.types import PathId
 from app.web.deps import BoardDep
 from app.web.errors import status_for
 from app.web.htmx import render, see_other
@@ -120,7 +121,7 @@ def phase_update_form(
     board: BoardDep,
     session: SessionDep,
     principal: Admin,
-    phase_id: int,
+    phase_id: PathId,
     form: Annotated[PhaseForm, Depends()],
 ) -> Response:
     """Rename a phase, set its WIP limit and mode and its done flag."""
@@ -145,7 +146,7 @@ def shift_phase(
     board: BoardDep,
     session: SessionDep,
     principal: Admin,
-    phase_id: int,
+    phase_id: PathId,
     direction: Annotated[str, Form(pattern="^(left|right)$")],
 ) -> Response:
     """Move a phase one place to the left or right."""
@@ -173,7 +174,7 @@ def phase_remove_form(
     board: BoardDep,
     session: SessionDep,
     principal: Admin,
-    phase_id: int,
+    phase_id: PathId,
     target_phase_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Remove a phase; its cards go to the chosen target phase."""
@@ -233,7 +234,7 @@ def screen_link_form(
 
 @router.post("/boards/{board_id}/screen-links/{link_id}/revoke")
 def screen_link_revoke_form(
-    request: Request, board: BoardDep, session: SessionDep, principal: Admin, link_id: int
+    request: Request, board: BoardDep, session: SessionDep, principal: Admin, link_id: PathId
 ) -> Response:
     """Revoke a screen link."""
     board_id = ident(board)

@@ -22,8 +22,8 @@ def list_cards(
     department: Annotated[list[int], Query()] = [],  # noqa: B006 - FastAPI copies defaults
     lotse: Annotated[list[int], Query()] = [],  # noqa: B006
     phase: Annotated[list[int], Query()] = [],  # noqa: B006
-    tag: Annotated[list[str], Query(max_length=40)] = [],  # noqa: B006
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    tag: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
+    q: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = None,
     archived: bool = False,
 ) -> object:
     """The board's cards matching all given filters (repeat a filter for "any of")."""

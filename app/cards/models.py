@@ -145,6 +145,6 @@ class CardFilter(BaseModel):
     department: list[Id] = Field(default_factory=list)
     lotse: list[Id] = Field(default_factory=list)
     phase: list[Id] = Field(default_factory=list)
-    tag: list[str] = Field(default_factory=list)
+    tag: list[Tag] = Field(default_factory=list, max_length=20)
     q: str | None = Field(default=None, max_length=200)
     archived: bool = False

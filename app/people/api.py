@@ -13,6 +13,7 @@ from app.people.models import (
     LotseRead,
     LotseUpdate,
 )
+from app.types import PathId
 
 router = APIRouter(tags=["people"])
 
@@ -32,14 +33,14 @@ def create_department(data: DepartmentCreate, session: SessionDep, principal: Ad
 
 
 @router.get("/departments/{department_id}", response_model=DepartmentRead)
-def read_department(department_id: int, session: SessionDep, _principal: Reader) -> object:
+def read_department(department_id: PathId, session: SessionDep, _principal: Reader) -> object:
     """One department."""
     return service.get_department(session, department_id=department_id)
 
 
 @router.patch("/departments/{department_id}", response_model=DepartmentRead)
 def update_department(
-    department_id: int, data: DepartmentUpdate, session: SessionDep, principal: Admin
+    department_id: PathId, data: DepartmentUpdate, session: SessionDep, principal: Admin
 ) -> object:
     """Edit, deactivate (`active: false`) or reactivate a department."""
     return service.update_department(
@@ -48,7 +49,7 @@ def update_department(
 
 
 @router.delete("/departments/{department_id}", status_code=204)
-def delete_department(department_id: int, session: SessionDep, principal: Admin) -> Response:
+def delete_department(department_id: PathId, session: SessionDep, principal: Admin) -> Response:
     """Delete an unreferenced department; 409 when cards or lotsen still use it."""
     service.delete_department(session, department_id=department_id, actor=principal.name)
     return Response(status_code=204)
@@ -72,19 +73,21 @@ def create_lotse(data: LotseCreate, session: SessionDep, principal: Admin) -> ob
 
 
 @router.get("/lotsen/{lotse_id}", response_model=LotseRead)
-def read_lotse(lotse_id: int, session: SessionDep, _principal: Reader) -> object:
+def read_lotse(lotse_id: PathId, session: SessionDep, _principal: Reader) -> object:
     """One lotse."""
     return service.get_lotse(session, lotse_id=lotse_id)
 
 
 @router.patch("/lotsen/{lotse_id}", response_model=LotseRead)
-def update_lotse(lotse_id: int, data: LotseUpdate, session: SessionDep, principal: Admin) -> object:
+def update_lotse(
+    lotse_id: PathId, data: LotseUpdate, session: SessionDep, principal: Admin
+) -> object:
     """Edit, deactivate or reactivate a lotse."""
     return service.update_lotse(session, lotse_id=lotse_id, data=data, actor=principal.name)
 
 
 @router.delete("/lotsen/{lotse_id}", status_code=204)
-def delete_lotse(lotse_id: int, session: SessionDep, principal: Admin) -> Response:
+def delete_lotse(lotse_id: PathId, session: SessionDep, principal: Admin) -> Response:
     """Delete a lotse who owns no cards; 409 otherwise."""
     service.delete_lotse(session, lotse_id=lotse_id, actor=principal.name)
     return Response(status_code=204)

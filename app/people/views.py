@@ -14,6 +14,7 @@ from app.db import SessionDep
 from app.errors import DomainError
 from app.people import service
 from app.people.models import DepartmentCreate, DepartmentUpdate, LotseCreate, LotseUpdate
+from app.types import PathId
 from app.web.errors import status_for
 from app.web.htmx import render, see_other
 
@@ -88,7 +89,7 @@ def department_update_form(
     request: Request,
     session: SessionDep,
     principal: Admin,
-    department_id: int,
+    department_id: PathId,
     name: Text,
     code: Text,
     colour: Text,
@@ -151,7 +152,7 @@ def lotse_update_form(
     request: Request,
     session: SessionDep,
     principal: Admin,
-    lotse_id: int,
+    lotse_id: PathId,
     name: Text,
     department_id: Text,
     email: Text = "",

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -16,6 +17,8 @@ from app.accounts.service import InvalidCredentials, LoginThrottled
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 
 log = logging.getLogger("lotsenboard")
+
+MAX_ERRORS = 20
 
 _STATUS: list[tuple[type[DomainError], int]] = [
     (NotAuthenticated, 401),
@@ -86,11 +89,15 @@ async def _domain_error(request: Request, error: Exception) -> Response:
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
-    # Never echo the input back: it may be huge or hostile.
+    assert isinstance(error, RequestValidationError | ValidationError)
+    # Never echo the input back: it may be huge or hostile (field names included).
     detail = [
-        {"loc": list(item.get("loc", ())), "msg": item.get("msg", ""), "type": item.get("type", "")}
-        for item in error.errors()
+        {
+            "loc": [part[:100] if isinstance(part, str) else part for part in item.get("loc", ())],
+            "msg": str(item.get("msg", ""))[:300],
+            "type": item.get("type", ""),
+        }
+        for item in error.errors()[:MAX_ERRORS]
     ]
     return JSONResponse({"detail": detail, "code": "invalid"}, status_code=422)
 
@@ -129,6 +136,7 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(OverflowError, _out_of_range)
