@@ -159,13 +159,3 @@ def can_read_board(session: Session, principal: Principal, board: Board) -> bool
         )
     ).first()
     return member is not None
-
-
-def readable_board_ids(session: Session, principal: Principal) -> set[int] | None:
-    """The restricted boards this principal may see; None means "no restriction applies"."""
-    if principal.is_admin:
-        return None
-    rows = session.exec(
-        select(BoardMember.board_id).where(BoardMember.user_id == principal.user_id)
-    )
-    return set(rows)

@@ -136,8 +136,6 @@ def _detail_context(request: Request, session: Session, card: Card) -> dict[str,
         "departments": people.list_departments(session),
         "lotsen": people.list_lotsen(session),
         "history": events.list_card_events(session, card_id=card.id)[-20:][::-1],
-        "department_names": {d.id: d for d in people.list_departments(session)},
-        "lotse_names": {lotse.id: lotse for lotse in people.list_lotsen(session)},
     }
 
 
