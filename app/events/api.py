@@ -8,11 +8,14 @@ from app.accounts.access import Admin
 from app.db import SessionDep
 from app.events import service
 from app.events.models import EventRead
+from app.types import MAX_ID
 from app.web.deps import BoardDep
 
 router = APIRouter(tags=["events"])
 
-After = Annotated[int, Query(ge=0, description="Return events with seq greater than this.")]
+After = Annotated[
+    int, Query(ge=0, le=MAX_ID, description="Return events with seq greater than this.")
+]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 

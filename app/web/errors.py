@@ -88,8 +88,10 @@ async def _domain_error(request: Request, error: Exception) -> Response:
     return JSONResponse(jsonable_encoder(error_body(error)), status_code=status_for(error))
 
 
-async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError | ValidationError)
+    if _wants_page(request):
+        return _page(request, 422)
     # Never echo the input back: it may be huge or hostile (field names included).
     detail = [
         {
@@ -109,9 +111,11 @@ async def _integrity_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _out_of_range(_request: Request, error: Exception) -> JSONResponse:
+async def _out_of_range(request: Request, error: Exception) -> Response:
     # A number no column can hold (e.g. an id past 32 bits) names nothing that exists.
     log.info("out-of-range value refused: %s", error)
+    if _wants_page(request):
+        return _page(request, 422)
     return JSONResponse(
         {"detail": "a number in the request is out of range", "code": "invalid"}, status_code=422
     )

@@ -1,0 +1,185 @@
+"""The write endpoints under /api/v1, each described once for the bad-input sweep.
+
+`WRITES` says, per endpoint, what an accepted request looks like and which parts of it can be
+spoiled; `build_world` creates everything those requests name.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.accounts import tokens
+from app.accounts.models import User
+from app.boards import service as boards
+from app.cards import service as cards
+from tests.factories import make_board, make_card, make_department, make_lotse, make_user
+
+HUGE = "x" * 100_000
+UNKNOWN = 999_999
+# Ids no row can have: past PostgreSQL's INTEGER and past SQLite's 64-bit INTEGER.
+OUT_OF_RANGE = {"past 32 bits": 2**31, "past 64 bits": 2**63}
+
+
+@dataclass(frozen=True)
+class Write:
+    method: str
+    path: str  # the route's own template, filled from `world` by parameter name
+    valid: dict[str, Any] | None = None  # an accepted body; "@key" values come from `world`
+    wrong_type: dict[str, Any] = field(default_factory=dict)  # merged into `valid`
+    required: tuple[str, ...] = ()
+    text: str | None = None  # the name or title field, for the 100 kB case
+    unknown_in_body: dict[str, Any] = field(default_factory=dict)  # merged into `valid`
+    query: dict[str, Any] = field(default_factory=dict)  # for body-less writes
+    bad_query: dict[str, Any] = field(default_factory=dict)  # case name -> query
+    ids: dict[str, str] = field(default_factory=dict)  # path parameter -> other `world` key
+
+
+BOARD = "/api/v1/boards/{board_id}"
+CARD = "/api/v1/cards/{card_id}"
+WRITES: dict[str, Write] = {
+    "create board": Write(
+        "POST", "/api/v1/boards", {"name": "Neu", "phases": [{"name": "A"}]},
+        {"name": 5}, ("name",), "name",
+    ),
+    "edit board": Write("PATCH", BOARD, {"name": "Neu"}, {"name": ["Neu"]}, (), "name"),
+    "archive board": Write(
+        "PUT", f"{BOARD}/archived", {"archived": True}, {"archived": "vielleicht"}, ("archived",)
+    ),
+    "add phase": Write(
+        "POST", f"{BOARD}/phases", {"name": "Neu"}, {"wip_limit": "drei"}, ("name",), "name"
+    ),
+    "reorder phases": Write(
+        "PUT", f"{BOARD}/phases/order", {"phase_ids": "@reversed_phases"}, {"phase_ids": "alle"},
+        ("phase_ids",), unknown_in_body={"phase_ids": [UNKNOWN, "@phase2", "@phase3", "@phase4"]},
+    ),
+    "edit phase": Write(
+        "PATCH", f"{BOARD}/phases/{{phase_id}}", {"name": "Neu"}, {"is_done": "ja"}, (), "name"
+    ),
+    "remove phase": Write(
+        "DELETE", f"{BOARD}/phases/{{phase_id}}", query={"target_phase_id": "@phase2"},
+        bad_query={"target wrong type": {"target_phase_id": "zwei"},
+                   "unknown target": {"target_phase_id": UNKNOWN},
+                   **{f"target {k}": {"target_phase_id": v} for k, v in OUT_OF_RANGE.items()}},
+    ),
+    "create card": Write(
+        "POST", f"{BOARD}/cards", {"title": "Neu", "phase_id": "@phase_id"}, {"phase_id": "eins"},
+        ("title", "phase_id"), "title", {"phase_id": UNKNOWN, "lotse_id": UNKNOWN},
+    ),
+    "edit card": Write(
+        "PATCH", CARD, {"version": 1, "title": "Neu"}, {"version": "eins"}, ("version",), "title",
+        {"department_id": UNKNOWN},
+    ),
+    "move card": Write(
+        "POST", f"{CARD}/move", {"phase_id": "@phase2", "position": 0, "version": 1},
+        {"position": "oben"}, ("phase_id", "position", "version"), None, {"phase_id": UNKNOWN},
+    ),
+    "archive card": Write(
+        "POST", f"{CARD}/archive", {"version": 1}, {"version": "1.5"}, ("version",)
+    ),
+    "restore card": Write(
+        "POST", f"{CARD}/restore", {"version": 2}, {"version": [2]}, ("version",),
+        ids={"card_id": "archived_card_id"},
+    ),
+    "create department": Write(
+        "POST", "/api/v1/departments", {"name": "Kämmerei", "code": "KÄ"}, {"code": 7},
+        ("name", "code"), "name",
+    ),
+    "edit department": Write(
+        "PATCH", "/api/v1/departments/{department_id}", {"name": "Neu"}, {"active": "ja bitte"},
+        (), "name",
+    ),
+    "delete department": Write(
+        "DELETE", "/api/v1/departments/{department_id}", ids={"department_id": "spare_department"}
+    ),
+    "create lotse": Write(
+        "POST", "/api/v1/lotsen", {"name": "Neu", "department_id": "@department_id"},
+        {"department_id": "Bauamt"}, ("name", "department_id"), "name", {"department_id": UNKNOWN},
+    ),
+    "edit lotse": Write(
+        "PATCH", "/api/v1/lotsen/{lotse_id}", {"name": "Neu"}, {"active": "nein danke"}, (), "name",
+        {"department_id": UNKNOWN},
+    ),
+    "delete lotse": Write("DELETE", "/api/v1/lotsen/{lotse_id}", ids={"lotse_id": "spare_lotse"}),
+    "create user": Write(
+        "POST", "/api/v1/users",
+        {"email": "neu@musterstadt.de", "name": "Neu", "password": "richtig-geheim-2026"},
+        {"role": 3}, ("email", "name", "password"), "name",
+    ),
+    "edit user": Write(
+        "PATCH", "/api/v1/users/{user_id}", {"name": "Neu"}, {"role": ["admin"]}, (), "name"
+    ),
+    "create token": Write("POST", "/api/v1/tokens", {"name": "CI"}, {"name": 5}, ("name",), "name"),
+    "revoke token": Write("DELETE", "/api/v1/tokens/{token_id}"),
+    "set board access": Write(
+        "PUT", f"{BOARD}/access", {"restricted": True, "member_ids": []}, {"member_ids": "alle"},
+        ("restricted",), None, {"member_ids": [UNKNOWN]},
+    ),
+    "create screen link": Write(
+        "POST", f"{BOARD}/screen-links", {"name": "TV"}, {"name": 5}, ("name",), "name"
+    ),
+    "revoke screen link": Write("DELETE", f"{BOARD}/screen-links/{{link_id}}"),
+}  # fmt: skip
+
+
+def build_world(session: Session, admin: User) -> dict[str, Any]:
+    """Everything the write endpoints name, ids by the route's parameter names."""
+    board = make_board(session)
+    phases = [phase.id for phase in boards.list_phases(session, board_id=board.id)]
+    department = make_department(session, name="Bauamt", code="BA")
+    lotse = make_lotse(session, department_id=department.id)
+    card = make_card(session, board, department_id=department.id, lotse_id=lotse.id)
+    archived = make_card(session, board, phase_id=phases[0])
+    cards.archive_card(session, card_id=archived.id, version=1, actor="Test")
+    owner = session.get(User, admin.id)
+    assert owner is not None
+    _plain, token = tokens.create_token(session, user=owner, name="spare")
+    _plain, link = tokens.create_screen_link(session, board_id=board.id, name="TV", actor="Test")
+    return {
+        "board_id": board.id,
+        "phase_id": phases[0],
+        "phase2": phases[1],
+        "phase3": phases[2],
+        "phase4": phases[3],
+        "reversed_phases": phases[::-1],
+        "card_id": card.id,
+        "archived_card_id": archived.id,
+        "department_id": department.id,
+        "spare_department": make_department(session).id,
+        "lotse_id": lotse.id,
+        "spare_lotse": make_lotse(session, department_id=department.id).id,
+        "user_id": make_user(session).id,
+        "token_id": token.id,
+        "link_id": link.id,
+    }
+
+
+def fill(value: Any, world: dict[str, Any]) -> Any:
+    if isinstance(value, str) and value.startswith("@"):
+        return world[value[1:]]
+    if isinstance(value, list):
+        return [fill(item, world) for item in value]
+    if isinstance(value, dict):
+        return {key: fill(item, world) for key, item in value.items()}
+    return value
+
+
+def path_of(write: Write, world: dict[str, Any], **replace: Any) -> str:
+    params = {name: world[write.ids.get(name, name)] for name in params_of(write.path)}
+    return write.path.format(**{**params, **replace})
+
+
+def params_of(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+
+
+def send(client: TestClient, write: Write, world: dict[str, Any], **override: Any) -> Any:
+    """The endpoint's valid request with `json`, `query`, `path` or raw `content` swapped in."""
+    path = path_of(write, world, **override.get("path", {}))
+    if "content" in override:
+        headers = {"content-type": "application/json"}
+        return client.request(write.method, path, content=override["content"], headers=headers)
+    body = fill(override.get("json", write.valid), world)
+    query = fill(override.get("query", write.query), world)
+    return client.request(write.method, path, json=body, params=query)
