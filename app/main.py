@@ -22,6 +22,7 @@ from app.events import api as events_api
 from app.pages import views as pages_views
 from app.people import api as people_api
 from app.people import views as people_views
+from app.realtime import views as realtime_views
 from app.realtime import ws as realtime_ws
 from app.realtime.relay import Relay
 from app.settings import ROOT_DIR, Settings, get_settings
@@ -48,6 +49,7 @@ PAGE_ROUTERS = (
     accounts_views.router,
     screen_views.router,
     realtime_ws.router,
+    realtime_views.router,
 )
 
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from app.accounts.access import Admin
 from app.db import SessionDep
@@ -19,12 +19,30 @@ After = Annotated[
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
-@router.get("/boards/{board_id}/events", response_model=list[EventRead])
+@router.get(
+    "/boards/{board_id}/events",
+    response_model=list[EventRead],
+    responses={304: {"description": "Nothing new since the `ETag` sent in `If-None-Match`."}},
+)
 def board_events(
-    board: BoardDep, session: SessionDep, after: After = 0, limit: Limit = 500
+    request: Request,
+    response: Response,
+    board: BoardDep,
+    session: SessionDep,
+    after: After = 0,
+    limit: Limit = 500,
 ) -> object:
-    """The board's events after a seq, in seq order (gap recovery, history)."""
+    """The board's events after a seq, in seq order (gap recovery, history, polling).
+
+    The log only grows, so the board's last seq pins the answer: pollers send the `ETag` back
+    in `If-None-Match` and get an empty 304 until something happens.
+    """
     assert board.id is not None
+    etag = f'"{board.id}.{board.last_seq}.{after}.{limit}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
     return service.list_events(session, board_id=board.id, after=after, limit=limit)
 
 

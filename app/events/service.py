@@ -11,7 +11,7 @@ from app.db import BROKER_INFO, REDIS_INFO, end_unchanged
 from app.errors import Conflict, NotFound
 from app.events.models import Event, EventRead
 from app.realtime import relay
-from app.realtime.broker import broker
+from app.realtime.broker import LiveEvent, broker
 
 # Key of the PostgreSQL advisory lock that serialises the instance-wide sequence.
 _GLOBAL_STREAM_LOCK = 0x4C6F7473  # "Lots"
@@ -79,7 +79,7 @@ def commit(session: Session) -> None:
             continue
         if mode == "memory":
             message = EventRead.model_validate(event).model_dump_json()
-            broker.publish(event.board_id, event.seq, message)
+            broker.publish(LiveEvent(event.board_id, event.seq, message))
         elif mode == "redis":
             relay.publish_redis(session.info[REDIS_INFO], event.board_id, event.seq)
 

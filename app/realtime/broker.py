@@ -1,34 +1,97 @@
 """Fan-out of committed events to the websockets of one process."""
 
 import asyncio
+import json
 import logging
 import threading
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from app.web.i18n import current_language
+
+if TYPE_CHECKING:
+    from app.db import Database
 
 log = logging.getLogger("lotsenboard.realtime")
 
 QUEUE_SIZE = 1000
 
 
+class LiveEvent:
+    """One committed board event on its way to this process's websockets."""
+
+    CACHE = 4  # variants kept per event: desk and screen, in up to two languages
+
+    def __init__(self, board_id: int, seq: int, event_json: str) -> None:
+        self.board_id = board_id
+        self.seq = seq
+        self.event_json = event_json
+        self._lock = threading.Lock()
+        self._messages: OrderedDict[tuple[bool, str], str] = OrderedDict()
+
+    def cached(self, *, readonly: bool) -> str | None:
+        """The text for this variant if some socket already had it rendered."""
+        return self._messages.get((readonly, current_language()))
+
+    def message(self, db: "Database", *, readonly: bool) -> str:
+        """The text sent to a socket; rendered once per variant (runs in a worker thread)."""
+        key = (readonly, current_language())
+        with self._lock:
+            cached = self._messages.get(key)
+            if cached is None:
+                cached = self._render(db, readonly=readonly)
+                self._messages[key] = cached
+                while len(self._messages) > self.CACHE:
+                    self._messages.popitem(last=False)
+            return cached
+
+    def _render(self, db: "Database", *, readonly: bool) -> str:
+        from app.realtime.live import STRUCTURAL, card_states, touched_phases
+
+        event = json.loads(self.event_json)
+        live: dict[str, Any]
+        if event["type"] in STRUCTURAL:
+            live = {"reload": True}
+        elif event.get("card_id") is None:
+            live = {}
+        else:
+            with db.session() as session:
+                live = card_states(
+                    session,
+                    board_id=self.board_id,
+                    card_ids=[event["card_id"]],
+                    phase_ids=touched_phases(event),
+                    readonly=readonly,
+                )
+        return json.dumps(
+            {"type": "event", "seq": self.seq, "event": event, "live": live},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+
 @dataclass(eq=False)
 class Subscription:
     board_id: int
     loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE))
+    queue: asyncio.Queue[LiveEvent] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
+    )
     # Seqs already handed on (the board's seq at subscription time counts as seen):
     # a repeat from a second relay is dropped; a late one still goes out, clients order by seq.
     seen_up_to: int = 0
     recent: deque[int] = field(default_factory=lambda: deque(maxlen=256))
 
-    def offer(self, seq: int, message: str) -> None:
+    def offer(self, message: LiveEvent) -> None:
+        seq = message.seq
         if seq <= self.seen_up_to or seq in self.recent:
             return
         self.recent.append(seq)
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
-            # A client this far behind resyncs from the event log.
+            # A client this far behind sees the gap in seqs and resyncs from the event log.
             log.warning("dropping an event for a slow subscriber of board %s", self.board_id)
 
 
@@ -54,13 +117,13 @@ class MemoryBroker:
                 if not subscribers:
                     del self._subscriptions[subscription.board_id]
 
-    def publish(self, board_id: int, seq: int, message: str) -> None:
+    def publish(self, message: LiveEvent) -> None:
         """Hand a committed event to each subscriber's loop; callable from any thread."""
         with self._lock:
-            subscribers = list(self._subscriptions.get(board_id, ()))
+            subscribers = list(self._subscriptions.get(message.board_id, ()))
         for subscription in subscribers:
             if not subscription.loop.is_closed():
-                subscription.loop.call_soon_threadsafe(subscription.offer, seq, message)
+                subscription.loop.call_soon_threadsafe(subscription.offer, message)
 
 
 broker = MemoryBroker()

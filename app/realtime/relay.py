@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.db import Database
 from app.events.models import Event, EventRead
-from app.realtime.broker import broker
+from app.realtime.broker import LiveEvent, broker
 
 log = logging.getLogger("lotsenboard.realtime")
 
@@ -88,7 +88,7 @@ class Relay:
             return
         message = await run_in_threadpool(self._load, int(board), int(seq))
         if message is not None:
-            broker.publish(int(board), int(seq), message)
+            broker.publish(LiveEvent(int(board), int(seq), message))
 
     def _load(self, board_id: int, seq: int) -> str | None:
         with self.db.session() as session:

@@ -12,7 +12,7 @@ from app.accounts import tokens
 from app.accounts.access import Principal, can_read_board, identify_connection
 from app.boards.models import Board
 from app.db import Database
-from app.realtime.broker import broker
+from app.realtime.broker import LiveEvent, broker
 
 router = APIRouter()
 
@@ -20,6 +20,9 @@ router = APIRouter()
 FORBIDDEN_ORIGIN = 4403
 NOT_AUTHENTICATED = 4401
 NOT_FOUND = 4404
+GONE_SILENT = 4408
+# Pings (at least 5 s apart) a client may leave unanswered before it counts as gone.
+SILENT_PINGS = 4
 PING = json.dumps({"type": "ping"})
 
 
@@ -71,12 +74,21 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
         return
     subscription.seen_up_to = last_seq or 0
     settings = websocket.app.state.settings
+    db: Database = websocket.app.state.db
+    readonly = websocket.query_params.get("screen") is not None or _is_screen_bearer(websocket)
+    heard = _Heard(asyncio.get_running_loop().time())
     closed: asyncio.Task[None] | None = None
-    next_event: asyncio.Task[str] | None = None
+    next_event: asyncio.Task[LiveEvent] | None = None
     try:
         await websocket.accept()
-        closed = asyncio.create_task(_until_closed(websocket))
-        hello = {"type": "hello", "board_id": board_id, "seq": last_seq, "worker": os.getpid()}
+        closed = asyncio.create_task(_until_closed(websocket, heard))
+        hello = {
+            "type": "hello",
+            "board_id": board_id,
+            "seq": last_seq,
+            "worker": os.getpid(),
+            "ping": settings.live_recheck_seconds,
+        }
         await websocket.send_text(json.dumps(hello))
         loop = asyncio.get_running_loop()
         next_check = loop.time() + settings.live_recheck_seconds
@@ -91,7 +103,11 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
             if closed in done:
                 break
             if next_event in done:
-                await websocket.send_text(next_event.result())
+                event = next_event.result()
+                text = event.cached(readonly=readonly)
+                if text is None:
+                    text = await run_in_threadpool(event.message, db, readonly=readonly)
+                await websocket.send_text(text)
                 next_event = None
             if loop.time() >= next_check:
                 # Revocation reaches open sockets: a revoked screen link, an ended session,
@@ -99,6 +115,11 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
                 code, _seq = await run_in_threadpool(_authorize, websocket, board_id)
                 if code:
                     await websocket.close(code=code)
+                    break
+                silent_limit = SILENT_PINGS * max(settings.live_recheck_seconds, 5.0)
+                if loop.time() - heard.at > silent_limit:
+                    # Pages answer every ping; one that stopped is gone or hung.
+                    await websocket.close(code=GONE_SILENT)
                     break
                 # Doubles as the heartbeat: a dead peer fails this send.
                 await websocket.send_text(PING)
@@ -112,9 +133,23 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
         broker.unsubscribe(subscription)
 
 
-async def _until_closed(websocket: WebSocket) -> None:
-    """Read (and ignore) what the client sends, so its close is noticed at once."""
+class _Heard:
+    """When the client last sent anything (a page answers each ping)."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+
+async def _until_closed(websocket: WebSocket, heard: _Heard) -> None:
+    """Read what the client sends (its pongs), so a close is noticed at once."""
+    loop = asyncio.get_running_loop()
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
+        heard.at = loop.time()
+
+
+def _is_screen_bearer(websocket: WebSocket) -> bool:
+    _scheme, _, credential = websocket.headers.get("authorization", "").partition(" ")
+    return credential.strip().startswith(tokens.SCREEN_PREFIX)

@@ -63,6 +63,14 @@ def _wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+def _wants_json(request: Request) -> bool:
+    """The API, and page scripts that ask for JSON (a login page would be no answer)."""
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
 def _page(request: Request, status: int) -> Response:
     from app.web.templating import templates
 
@@ -81,7 +89,7 @@ def _to_login(request: Request) -> Response:
 
 async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
-    if isinstance(error, NotAuthenticated) and not request.url.path.startswith("/api/"):
+    if isinstance(error, NotAuthenticated) and not _wants_json(request):
         return _to_login(request)
     if _wants_page(request):
         return _page(request, status_for(error))

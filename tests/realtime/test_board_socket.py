@@ -85,8 +85,18 @@ def test_clients_receive_moves_in_seq_order(server: LiveServer, db: Database) ->
     for client in sockets:
         received = [_message(client) for _ in phase_ids[1:]]
         assert [m["seq"] for m in received] == [3, 4, 5]
-        assert {m["type"] for m in received} == {"card.moved"}
-        assert received[-1]["payload"]["after"]["phase_id"] == phase_ids[-1]  # type: ignore[index]
+        assert {m["type"] for m in received} == {"event"}
+        events = [m["event"] for m in received]
+        assert {e["type"] for e in events} == {"card.moved"}  # type: ignore[index]
+        assert events[-1]["payload"]["after"]["phase_id"] == phase_ids[-1]  # type: ignore[index]
+        # The page needs no further request: the card as rendered, and where it now stands.
+        live = received[-1]["live"]
+        (state,) = live["cards"]  # type: ignore[index]
+        assert (state["id"], state["phase_id"], state["version"]) == (card.id, phase_ids[-1], 4)
+        assert card.title in state["html"] and 'href="/cards/' in state["html"]
+        orders = {phase["id"]: phase["order"] for phase in live["phases"]}  # type: ignore[index]
+        assert orders == {phase_ids[-2]: [], phase_ids[-1]: [card.id]}
+        assert live["total"] == 1
     stack.close()
 
 

@@ -85,5 +85,8 @@ def test_a_move_through_one_worker_reaches_clients_of_both(two_workers: str, db:
         )
         assert moved.status_code == 200, moved.text
         for client in clients:
-            event = json.loads(client.recv(timeout=5))
-            assert (event["type"], event["card_id"], event["seq"]) == ("card.moved", card.id, 3)
+            message = json.loads(client.recv(timeout=5))
+            event = message["event"]
+            assert (event["type"], event["card_id"], message["seq"]) == ("card.moved", card.id, 3)
+            # Each worker rendered the moved card for its own clients.
+            assert [c["phase_id"] for c in message["live"]["cards"]] == [target]

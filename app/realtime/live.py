@@ -1,0 +1,134 @@
+"""What an open board needs to apply an event without reloading: cards as rendered, phase order.
+
+A worker renders this once per event and variant (desk or screen, language) and hands the same
+text to all of its websockets; the event log stays the source of truth for gaps.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.boards.models import Phase
+from app.cards.models import Card, CardFilter
+from app.cards.queries import list_cards
+from app.events import names
+from app.people.models import Department, Lotse
+from app.web.templating import templates
+
+# Events after which a page re-renders its board: phases, the board itself.
+STRUCTURAL = frozenset(
+    {
+        names.BOARD_UPDATED,
+        names.BOARD_ARCHIVED,
+        names.BOARD_RESTORED,
+        names.PHASE_CREATED,
+        names.PHASE_UPDATED,
+        names.PHASES_REORDERED,
+        names.PHASE_REMOVED,
+    }
+)
+
+
+def card_states(
+    session: Session,
+    *,
+    board_id: int,
+    card_ids: Iterable[int],
+    phase_ids: Iterable[int] | None = None,
+    readonly: bool = False,
+    filters: CardFilter | None = None,
+) -> dict[str, Any]:
+    """The cards as the board shows them, the order and WIP count of the phases they touch.
+
+    `phase_ids=None` means every phase of the board. With `filters`, each card also says
+    whether the caller's filtered view shows it (the same query as the board page).
+    """
+    ids = sorted(set(card_ids))
+    cards = list(session.exec(select(Card).where(Card.board_id == board_id, col(Card.id).in_(ids))))
+    phases_query = select(Phase).where(Phase.board_id == board_id)
+    if phase_ids is not None:
+        wanted = {card.phase_id for card in cards} | set(phase_ids)
+        phases_query = phases_query.where(col(Phase.id).in_(wanted))
+    phases = {phase.id: phase for phase in session.exec(phases_query)}
+    order: dict[int, list[int]] = {phase_id: [] for phase_id in phases if phase_id is not None}
+    statement = (
+        select(Card.id, Card.phase_id)
+        .where(col(Card.phase_id).in_(order), col(Card.archived).is_(False))
+        .order_by(col(Card.position), col(Card.id))
+    )
+    for card_id, phase_id in session.exec(statement):
+        if card_id is not None:
+            order[phase_id].append(card_id)
+    visible: set[int | None] | None = None
+    if filters is not None:
+        # The board page's own query decides what a filtered view shows.
+        wanted_ids = set(ids)
+        visible = {
+            card.id
+            for card in list_cards(session, board_id=board_id, filters=filters)
+            if card.id in wanted_ids
+        }
+    departments = _by_id(session, Department, {c.department_id for c in cards})
+    lotsen = _by_id(session, Lotse, {c.lotse_id for c in cards})
+    template = templates.get_template("cards/card.html")
+    count_macro = templates.get_template("boards/_phase_count.html").module.phase_count  # type: ignore[attr-defined]
+    total = session.exec(
+        select(func.count())
+        .select_from(Card)
+        .where(Card.board_id == board_id, col(Card.archived).is_(False))
+    ).one()
+    result_cards = []
+    for card in cards:
+        phase = phases.get(card.phase_id)
+        state: dict[str, Any] = {
+            "id": card.id,
+            "phase_id": card.phase_id,
+            "version": card.version,
+            "archived": card.archived,
+            "department_id": card.department_id,
+            "lotse_id": card.lotse_id,
+            "html": template.render(
+                card=card,
+                departments=departments,
+                lotsen=lotsen,
+                qs="",
+                done=bool(phase and phase.is_done),
+                readonly=readonly,
+            ),
+        }
+        if visible is not None:
+            state["visible"] = card.id in visible
+        result_cards.append(state)
+    result_phases = []
+    for phase_id, ids_in_order in order.items():
+        phase = phases[phase_id]
+        over = phase.wip_limit is not None and len(ids_in_order) > phase.wip_limit
+        result_phases.append(
+            {
+                "id": phase_id,
+                "order": ids_in_order,
+                "over_limit": over,
+                "count_html": str(count_macro(phase, len(ids_in_order), over)),
+            }
+        )
+    return {"cards": result_cards, "phases": result_phases, "total": total}
+
+
+def _by_id(session: Session, model: Any, ids: set[int | None]) -> dict[int, Any]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {row.id: row for row in session.exec(select(model).where(col(model.id).in_(wanted)))}
+
+
+def touched_phases(event: dict[str, Any]) -> set[int]:
+    """The phases a card event took cards out of or put cards into."""
+    payload = event.get("payload") or {}
+    found = set()
+    for side in ("before", "after"):
+        value = (payload.get(side) or {}).get("phase_id")
+        if isinstance(value, int):
+            found.add(value)
+    return found
