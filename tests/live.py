@@ -17,8 +17,10 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
+    """`ws="none"` serves no websockets at all, like a proxy that does not pass them on."""
+
+    def __init__(self, settings: Settings, *, port: int | None = None, ws: str = "") -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         config = uvicorn.Config(
@@ -26,7 +28,7 @@ class LiveServer:
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
-            ws="websockets-sansio",
+            ws=ws or "websockets-sansio",  # type: ignore[arg-type]
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
+from app import clock
 from app.accounts import tokens
 from app.boards import service
 from app.boards.presentation import BoardFilters
@@ -25,7 +26,9 @@ def screen_page(
         return render(request, "boards/screen_gone.html", {}, status_code=401)
     board = service.get_board(session, board_id=link.board_id)
     context = board_context(session, board, BoardFilters())
-    response = render(request, "boards/screen.html", context)
+    context["token"] = token
+    context["now"] = clock.now().astimezone(request.app.state.settings.zone)
+    response = render(request, "boards/screen.html", context, block="board")
     # The token is in the address: keep it out of Referer headers and caches.
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -39,7 +39,25 @@ def principal_of(request: Any) -> Any:
     return getattr(request.state, "principal", None)
 
 
+def live_texts() -> dict[str, str]:
+    """What the live page script says, in the page's language (`{name}` is filled in there)."""
+    n = {"num": "{num}", "shown": "{shown}"}
+    counter = ("%(shown)s of %(num)s measure", "%(shown)s of %(num)s measures")
+    cards = ("%(num)s card", "%(num)s cards")
+    return {
+        "counter_one": i18n.ngettext(*counter, 1, **n),
+        "counter_other": i18n.ngettext(*counter, 2, **n),
+        "cards_one": i18n.ngettext(*cards, 1, **n),
+        "cards_other": i18n.ngettext(*cards, 2, **n),
+        "live": i18n.gettext("Live"),
+        "connecting": i18n.gettext("Connecting …"),
+        "retrying": i18n.gettext("Connection lost – retrying in {seconds} s"),
+        "polling": i18n.gettext("No live connection – updating every {seconds} s"),
+    }
+
+
 templates.env.filters["markdown"] = render_markdown
+templates.env.globals["live_texts"] = live_texts
 templates.env.globals["csrf_token"] = csrf_token
 templates.env.globals["csrf_field"] = csrf_field
 templates.env.globals["principal_of"] = principal_of

@@ -46,7 +46,11 @@
         draggable: ".card-item",
         animation: 150,
         ghostClass: "card-item--ghost",
+        onStart: function () {
+          document.body.dataset.dragging = "true";
+        },
         onEnd: function (event) {
+          delete document.body.dataset.dragging;
           if (event.from === event.to && event.oldIndex === event.newIndex) return;
           const item = event.item;
           let previous = item.previousElementSibling;
@@ -95,8 +99,10 @@
     const view = document.getElementById("board-view");
     if (!view || !view.isConnected) return;
     if (event.detail.target && event.detail.target.id === "board-view" || event.detail.elt === view) {
+      // A change made in the card dialog is done: close it. A live update leaves it open.
       const box = dialog();
-      if (box && box.open) box.close();
+      const source = event.detail.requestConfig && event.detail.requestConfig.elt;
+      if (box && box.open && source && box.contains(source)) box.close();
       initSortable(view);
       view.querySelectorAll(".toast").forEach(expire);
     }

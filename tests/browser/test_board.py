@@ -145,6 +145,8 @@ def test_a_stale_drag_shows_who_changed_the_card_and_the_true_state(
     page: Page, live_server: LiveServer, db: Database
 ) -> None:
     ids = seed(db)
+    # The live update of the other change has not arrived yet (a socket that stays silent).
+    page.route_web_socket(re.compile(r"/ws/boards/"), lambda socket: None)
     page.goto(f"{live_server.url}/boards/{ids['board']}")
     with db.session(write=True) as session:
         cards.update_card(

@@ -57,8 +57,14 @@ def test_hostile_strings_are_inert(page: Page, live_server: LiveServer, db: Data
         page.goto(live_server.url + path)
     # Nothing injected: only our own script tags, no inline handlers anywhere.
     page.goto(f"{live_server.url}/boards/{board.id}?q={quote(QUERY)}&tag={quote(TAG)}")
-    scripts = page.locator("script").evaluate_all("s => s.map(x => x.getAttribute('src'))")
+    scripts = page.locator("script:not([type='application/json'])").evaluate_all(
+        "s => s.map(x => x.getAttribute('src'))"
+    )
     assert scripts and all(src and src.startswith(f"{live_server.url}/static/") for src in scripts)
+    # The page's texts for its script are data, JSON-escaped: no markup can break out.
+    data_blocks = page.locator("script[type='application/json']")
+    expect(data_blocks).to_have_count(1)
+    assert "<" not in data_blocks.first.evaluate("s => s.textContent")
     handlers = page.evaluate(
         "() => [...document.querySelectorAll('*')]"
         ".filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length"
