@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install browser run test test-sqlite test-postgres lint format migration translations clean
+.PHONY: install browser run test test-sqlite test-postgres lint format migration translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,19 +51,23 @@ test-postgres: install browser
 	LOTSENBOARD_TEST_DB=postgres $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check app tests migrations
-	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/ruff format --check app tests migrations bench
 	$(BIN)/mypy app
 
 format: install
-	$(BIN)/ruff check --fix app tests migrations
-	$(BIN)/ruff format app tests migrations
+	$(BIN)/ruff check --fix app tests migrations bench
+	$(BIN)/ruff format app tests migrations bench
 
 ## migration name=add_something: autogenerate a migration from the models (then read and fix it)
 migration: install
 	@test -n "$(name)" || (echo "usage: make migration name=short_slug" && exit 2)
 	$(BIN)/alembic upgrade head
 	$(BIN)/alembic revision --autogenerate -m "$(name)"
+
+## bench: how fast a move reaches 200 open boards (latency, loss, order)
+bench: install
+	$(BIN)/python bench/live_fanout.py --clients 200 --moves 50
 
 ## translations: extract the UI strings and update the German and English catalogues
 translations: install

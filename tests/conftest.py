@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import migrate
+from app.accounts import service as accounts_service
 from app.accounts import tokens
 from app.accounts.models import Role, User
 from app.db import Database, normalize_url
@@ -60,6 +62,18 @@ class DatabaseFactory:
             for name in self.created:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing() -> Iterator[None]:
+    """Argon2 at its smallest cost: hundreds of test accounts, not an attacker, are the load.
+
+    The same algorithm and code paths run; only the work factor is lower.
+    """
+    production = accounts_service._hasher
+    accounts_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    accounts_service._hasher = production
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,15 @@
 """Fan-out of committed events to the websockets of one process."""
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import threading
 from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
 
 from app.web.i18n import current_language
 
@@ -28,23 +31,35 @@ class LiveEvent:
         self.seq = seq
         self.event_json = event_json
         self._lock = threading.Lock()
-        self._messages: OrderedDict[tuple[bool, str], str] = OrderedDict()
+        self._messages: OrderedDict[tuple[bool, str], concurrent.futures.Future[str]] = (
+            OrderedDict()
+        )
 
     def cached(self, *, readonly: bool) -> str | None:
-        """The text for this variant if some socket already had it rendered."""
-        return self._messages.get((readonly, current_language()))
+        """The text for this variant if it is rendered already."""
+        future = self._messages.get((readonly, current_language()))
+        return future.result() if future is not None and future.done() else None
 
-    def message(self, db: "Database", *, readonly: bool) -> str:
-        """The text sent to a socket; rendered once per variant (runs in a worker thread)."""
+    async def message(self, db: "Database", *, readonly: bool) -> str:
+        """The text sent to a socket: the first socket to ask renders it (in a worker thread),
+        every other socket of this process waits for that one rendering."""
         key = (readonly, current_language())
         with self._lock:
-            cached = self._messages.get(key)
-            if cached is None:
-                cached = self._render(db, readonly=readonly)
-                self._messages[key] = cached
+            future = self._messages.get(key)
+            owner = future is None
+            if future is None:
+                future = self._messages[key] = concurrent.futures.Future()
                 while len(self._messages) > self.CACHE:
                     self._messages.popitem(last=False)
-            return cached
+        if not owner:
+            return await asyncio.wrap_future(future)
+        try:
+            text = await run_in_threadpool(self._render, db, readonly=readonly)
+        except BaseException as error:
+            future.set_exception(error)
+            raise
+        future.set_result(text)
+        return text
 
     def _render(self, db: "Database", *, readonly: bool) -> str:
         from app.realtime.live import STRUCTURAL, card_states, touched_phases

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import random
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -91,7 +92,9 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
         }
         await websocket.send_text(json.dumps(hello))
         loop = asyncio.get_running_loop()
-        next_check = loop.time() + settings.live_recheck_seconds
+        # A random first offset spreads the re-checks of sockets that connected together
+        # (every screen after a restart), so they do not all hit the database at once.
+        next_check = loop.time() + settings.live_recheck_seconds * random.uniform(0.2, 1.0)
         while True:
             if next_event is None:
                 next_event = asyncio.create_task(subscription.queue.get())
@@ -106,7 +109,7 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
                 event = next_event.result()
                 text = event.cached(readonly=readonly)
                 if text is None:
-                    text = await run_in_threadpool(event.message, db, readonly=readonly)
+                    text = await event.message(db, readonly=readonly)
                 await websocket.send_text(text)
                 next_event = None
             if loop.time() >= next_check:

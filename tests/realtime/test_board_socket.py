@@ -254,3 +254,35 @@ def test_a_stalled_client_does_not_hold_up_the_others(server: LiveServer, db: Da
             assert seqs == list(range(int(start) + 1, int(start) + 101))  # type: ignore[call-overload]
     finally:
         stalled.close()
+
+
+def test_a_client_that_stops_answering_pings_is_dropped_and_one_that_answers_stays(
+    server: LiveServer, db: Database
+) -> None:
+    with db.session() as session:
+        board = make_board(session)
+    headers = {"Authorization": f"Bearer {_token(db)}"}
+    with (
+        _open(server, board.id, additional_headers=headers) as silent,
+        _open(server, board.id, additional_headers=headers) as answering,
+    ):
+        assert _message(silent)["type"] == "hello"
+        hello = _message(answering)
+        assert hello["type"] == "hello" and hello["ping"] == 0.3
+        started = time.monotonic()
+        code = None
+        while code is None:
+            assert time.monotonic() - started < 30, "the silent client was never dropped"
+            answering.send('{"type":"pong"}')
+            time.sleep(0.3)
+            try:
+                while True:
+                    silent.recv(timeout=0)
+            except TimeoutError:
+                pass
+            except ConnectionClosed as closed:
+                code = closed.rcvd.code if closed.rcvd else None
+        # Four pings of at least 5 s went unanswered: about 20 s.
+        assert code == 4408 and 19 < time.monotonic() - started < 25
+        answering.send('{"type":"pong"}')
+        assert json.loads(answering.recv(timeout=5))["type"] == "ping"

@@ -1,0 +1,207 @@
+"""How fast a move reaches every open board: websocket fan-out latency, loss and order.
+
+Starts `lotsenboard serve` (its own database), opens N websocket clients as screens do, makes
+moves through the JSON API and records, per client and move, the time from sending the move
+to receiving its event (the move's own request included). The clients run in this one
+process, so their own scheduling is part of the figure (it errs on the slow side).
+
+    .venv/bin/python bench/live_fanout.py --clients 200 --moves 50
+    .venv/bin/python bench/live_fanout.py --clients 200 --workers 2 \\
+        --postgres postgresql://postgres@127.0.0.1:5432/postgres
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import psycopg
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def seed(env: dict[str, str]) -> dict[str, str]:
+    """A board with one card and an API token, made through the app's own services."""
+    code = """
+import json
+from app.accounts import service as accounts, tokens
+from app.accounts.models import Role, UserCreate
+from app.boards import service as boards
+from app.boards.models import BoardCreate
+from app.cards import service as cards
+from app.cards.models import CardCreate
+from app.db import Database
+from app.settings import get_settings
+
+db = Database(get_settings().resolved_database_url)
+with db.session(write=True) as s:
+    user = accounts.create_user(s, data=UserCreate(
+        name="Bench", email="bench@example.org", password="bench-passwort-1", role=Role.lotse),
+        actor="bench")
+    board = boards.create_board(s, data=BoardCreate(name="Fan-out"), actor="bench")
+    phases = [p.id for p in boards.list_phases(s, board_id=board.id)]
+    card = cards.create_card(s, board_id=board.id,
+        data=CardCreate(title="Wanderkarte", phase_id=phases[0]), actor="bench")
+    plain, _ = tokens.create_token(s, user=user, name="bench")
+print(json.dumps({"board": board.id, "card": card.id, "phases": phases, "token": plain}))
+"""
+    out = subprocess.run(
+        [str(BIN / "python"), "-c", code], env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+async def run(args: argparse.Namespace, base: str, world: dict[str, object]) -> dict[str, float]:
+    headers = {"Authorization": f"Bearer {world['token']}"}
+    received: list[list[tuple[int, float]]] = [[] for _ in range(args.clients)]
+    sockets = []
+    base_seq = 0
+    for _ in range(args.clients):
+        ws = await connect(
+            f"ws://{base}/ws/boards/{world['board']}",
+            additional_headers=headers,
+            max_size=None,
+            ping_interval=None,
+        )
+        hello = json.loads(await ws.recv())
+        assert hello["type"] == "hello", hello
+        base_seq = hello["seq"]
+        sockets.append(ws)
+
+    async def read(index: int, ws: object) -> None:
+        async for text in ws:  # type: ignore[attr-defined]
+            at = time.perf_counter()
+            message = json.loads(text)
+            if message["type"] == "ping":
+                await ws.send('{"type":"pong"}')  # type: ignore[attr-defined]
+            elif message["type"] == "event":
+                received[index].append((message["seq"], at))
+
+    readers = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(sockets)]
+    phases: list[int] = world["phases"]  # type: ignore[assignment]
+    sent: dict[int, float] = {}
+    answered: list[float] = []
+    version = 1
+    async with httpx.AsyncClient(base_url=f"http://{base}", headers=headers) as http:
+        for move in range(args.moves):
+            started = time.perf_counter()
+            answer = await http.post(
+                f"/api/v1/cards/{world['card']}/move",
+                json={"phase_id": phases[(move + 1) % 3], "position": 0, "version": version},
+            )
+            answer.raise_for_status()
+            answered.append((time.perf_counter() - started) * 1000)
+            version = answer.json()["version"]
+            seq = base_seq + move + 1  # nothing else changes the board meanwhile
+            sent[seq] = started
+            deadline = time.perf_counter() + 5
+            while any(not r or r[-1][0] < seq for r in received):
+                if time.perf_counter() > deadline:
+                    break
+                await asyncio.sleep(0.001)
+            await asyncio.sleep(args.pause)
+    await asyncio.sleep(0.5)
+    for task in readers:
+        task.cancel()
+    for ws in sockets:
+        await ws.close()
+    latencies = [
+        (at - sent[seq]) * 1000 for client in received for seq, at in client if seq in sent
+    ]
+    expected = args.clients * args.moves
+    in_order = sum(1 for client in received if [s for s, _ in client] == sorted(sent))
+    latencies.sort()
+    slowest = {seq: 0.0 for seq in sent}
+    for client in received:
+        for seq, at in client:
+            if seq in sent:
+                slowest[seq] = max(slowest[seq], (at - sent[seq]) * 1000)
+    print("slowest delivery per move (ms):", [round(v) for v in slowest.values()], file=sys.stderr)
+    return {
+        "clients": args.clients,
+        "moves": args.moves,
+        "delivered": len(latencies),
+        "lost": expected - len(latencies),
+        "clients_complete_and_in_order": in_order,
+        "move_answer_p50_ms": round(statistics.median(answered), 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
+        "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1),
+        "max_ms": round(latencies[-1], 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--moves", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--pause", type=float, default=0.05, help="seconds between moves")
+    parser.add_argument("--postgres", help="server URL; a scratch database is made there")
+    parser.add_argument("--broker", default="auto", choices=["auto", "memory", "postgres", "redis"])
+    args = parser.parse_args()
+
+    scratch = tempfile.TemporaryDirectory()
+    env = {**os.environ, "LOTSENBOARD_DATA_DIR": scratch.name, "LOTSENBOARD_BROKER": args.broker}
+    database = f"lotsenboard_bench_{os.getpid()}"
+    if args.postgres:
+        with psycopg.connect(args.postgres, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {database}")
+        url = args.postgres.rsplit("/", 1)[0] + "/" + database
+        env["LOTSENBOARD_DATABASE_URL"] = url.replace("postgresql://", "postgresql+psycopg://")
+    port = free_port()
+    server = None
+    try:
+        subprocess.run([str(BIN / "lotsenboard"), "migrate"], env=env, check=True, cwd=ROOT)
+        world = seed(env)
+        server = subprocess.Popen(
+            [
+                str(BIN / "lotsenboard"),
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        for _ in range(200):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        result = asyncio.run(run(args, f"127.0.0.1:{port}", world))
+        result["workers"] = args.workers
+        result["database"] = "postgresql" if args.postgres else "sqlite"
+        print(json.dumps(result, indent=2))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if args.postgres:
+            with psycopg.connect(args.postgres, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        scratch.cleanup()
+
+
+if __name__ == "__main__":
+    main()
