@@ -30,17 +30,21 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 
 
-@pytest.fixture(scope="session")
-def live_server(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    settings = Settings(
+def server_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A German server on the test database, with a data directory of its own."""
+    return Settings(
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("live"),
         secret_key="browser-test-secret",
         language="de",
     )
-    server = LiveServer(settings)
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    server = LiveServer(server_settings(database_url, tmp_path_factory))
     server.start()
     yield server
     server.stop()

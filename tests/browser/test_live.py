@@ -6,13 +6,14 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 
+from app.accounts import tokens
 from app.boards import service as boards
 from app.boards.models import PhaseUpdate, WipMode
 from app.cards import queries
 from app.cards import service as cards
 from app.cards.models import CardCreate, CardMove, CardUpdate
 from app.db import Database
-from tests.browser.conftest import LiveServer, logged_in_context
+from tests.browser.conftest import LiveServer, logged_in_context, server_settings
 from tests.browser.test_board import column, drag, phase_of, seed
 
 ACTOR = "Jana Kuhn"
@@ -39,6 +40,25 @@ def requests_of(page: Page) -> list[str]:
     return seen
 
 
+def two_desks(
+    page: Page, second: BrowserContext, server: LiveServer, db: Database
+) -> tuple[dict[str, int], Page]:
+    """The seeded board open in two browsers (two people at their desks)."""
+    ids = seed(db)
+    other = second.new_page()
+    open_board(page, server, ids["board"])
+    open_board(other, server, ids["board"])
+    return ids, other
+
+
+def screen_link(db: Database, board_id: int) -> str:
+    with db.session(write=True) as session:
+        plain, _link = tokens.create_screen_link(
+            session, board_id=board_id, name="Sitzungssaal", actor=ACTOR
+        )
+    return plain
+
+
 def card_version(db: Database, card_id: int) -> int:
     with db.session() as session:
         return queries.get_card(session, card_id=card_id).version
@@ -47,10 +67,7 @@ def card_version(db: Database, card_id: int) -> int:
 def test_a_move_in_one_browser_appears_in_the_other_without_reload(
     page: Page, second: BrowserContext, live_server: LiveServer, db: Database
 ) -> None:
-    ids = seed(db)
-    other = second.new_page()
-    open_board(page, live_server, ids["board"])
-    open_board(other, live_server, ids["board"])
+    ids, other = two_desks(page, second, live_server, db)
     mover_requests, watcher_requests = requests_of(page), requests_of(other)
 
     drag(page, ids["a"], ids["second"])
@@ -158,10 +175,7 @@ def test_a_filtered_browser_sees_cards_enter_and_leave(
 def test_two_browsers_drag_the_same_card_at_once(
     page: Page, second: BrowserContext, live_server: LiveServer, db: Database
 ) -> None:
-    ids = seed(db)
-    other = second.new_page()
-    open_board(page, live_server, ids["board"])
-    open_board(other, live_server, ids["board"])
+    ids, other = two_desks(page, second, live_server, db)
     held: list[Route] = []
 
     def hold(route: Route, request: Request) -> None:
@@ -191,17 +205,7 @@ def test_two_browsers_drag_the_same_card_at_once(
 def test_a_proxy_without_websockets_falls_back_to_polling(
     browser: Browser, database_url: str, tmp_path_factory: pytest.TempPathFactory, db: Database
 ) -> None:
-    from app.settings import Settings
-
-    server = LiveServer(
-        Settings(
-            database_url=database_url,
-            data_dir=tmp_path_factory.mktemp("nows"),
-            secret_key="browser-test-secret",
-            language="de",
-        ),
-        ws="none",
-    )
+    server = LiveServer(server_settings(database_url, tmp_path_factory), ws="none")
     server.start()
     ctx = logged_in_context(browser, server, db)
     try:
@@ -240,20 +244,9 @@ def test_a_proxy_without_websockets_falls_back_to_polling(
 def test_the_screen_catches_up_after_the_server_restarts(
     browser: Browser, database_url: str, tmp_path_factory: pytest.TempPathFactory, db: Database
 ) -> None:
-    from app.accounts import tokens
-    from app.settings import Settings
-
-    settings = Settings(
-        database_url=database_url,
-        data_dir=tmp_path_factory.mktemp("restart"),
-        secret_key="browser-test-secret",
-        language="de",
-    )
+    settings = server_settings(database_url, tmp_path_factory)
     ids = seed(db)
-    with db.session(write=True) as session:
-        plain, _link = tokens.create_screen_link(
-            session, board_id=ids["board"], name="Sitzungssaal", actor=ACTOR
-        )
+    plain = screen_link(db, ids["board"])
     server = LiveServer(settings)
     server.start()
     ctx = browser.new_context(locale="de-DE", viewport={"width": 1920, "height": 1080})
@@ -310,14 +303,10 @@ def phase_orders(db: Database, board_id: int) -> dict[int, list[int]]:
 def test_5000_events_leave_the_screen_dom_and_heap_bounded(
     browser: Browser, live_server: LiveServer, db: Database
 ) -> None:
-    from app.accounts import tokens
-
     ids = seed(db)
     phases = [ids["first"], ids["second"], ids["third"]]
+    plain = screen_link(db, ids["board"])
     with db.session(write=True) as session:
-        plain, _link = tokens.create_screen_link(
-            session, board_id=ids["board"], name="Sitzungssaal", actor=ACTOR
-        )
         boards.update_phase(  # no WIP limit in the way
             session,
             board_id=ids["board"],
