@@ -97,6 +97,7 @@ class Subscription:
     # a repeat from a second relay is dropped; a late one still goes out, clients order by seq.
     seen_up_to: int = 0
     recent: deque[int] = field(default_factory=lambda: deque(maxlen=256))
+    dropped_up_to: int = 0
 
     def offer(self, message: LiveEvent) -> None:
         seq = message.seq
@@ -106,7 +107,9 @@ class Subscription:
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
-            # A client this far behind sees the gap in seqs and resyncs from the event log.
+            # A client this far behind is told the newest seq once it has read the rest,
+            # and resyncs from the event log.
+            self.dropped_up_to = max(self.dropped_up_to, seq)
             log.warning("dropping an event for a slow subscriber of board %s", self.board_id)
 
 

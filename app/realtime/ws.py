@@ -112,6 +112,11 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
                     text = await event.message(db, readonly=readonly)
                 await websocket.send_text(text)
                 next_event = None
+                if subscription.dropped_up_to and subscription.queue.empty():
+                    # Events were dropped while this client lagged: say how far the board is.
+                    head = {"type": "head", "seq": subscription.dropped_up_to}
+                    subscription.dropped_up_to = 0
+                    await websocket.send_text(json.dumps(head))
             if loop.time() >= next_check:
                 # Revocation reaches open sockets: a revoked screen link, an ended session,
                 # a deactivated account or lost board access closes the socket here.

@@ -9,6 +9,7 @@
   const MAX_BACKOFF_MS = 30000;
   const CATCH_UP_LIMIT = 200; // missed events beyond this: re-render the board instead
   const FAILED_OPENS_BEFORE_POLLING = 2;
+  const SETTLE_MS = 100; // htmx settles swapped content after 20 ms; leave it that long and more
   const SCREEN_RELOAD_MS = 6 * 3600 * 1000; // screens run for weeks: re-render now and then
 
   let view = null;
@@ -25,6 +26,7 @@
   let pingSeconds = 5;
   let etag = "";
   let inFlight = 0;
+  let lastAnswer = 0;
   let queue = Promise.resolve();
   const startedAt = Date.now();
 
@@ -72,7 +74,8 @@
     // the result, so events wait and their echo is then skipped by seq.
     return new Promise(function (resolve) {
       (function check() {
-        if (inFlight === 0 && !document.body.dataset.dragging) resolve();
+        const settled = Date.now() - lastAnswer > SETTLE_MS;
+        if (inFlight === 0 && settled && !document.body.dataset.dragging) resolve();
         else window.setTimeout(check, 50);
       })();
     });
@@ -159,9 +162,28 @@
 
   function reload() {
     if (!view || typeof htmx === "undefined") return Promise.resolve();
-    return htmx
-      .ajax("GET", reloadUrl(), { target: "#board-view", swap: "outerHTML", headers: authHeaders() })
-      .then(adopt, adopt);
+    const before = view;
+    return new Promise(function (resolve) {
+      let finished = false;
+      function finish() {
+        if (finished) return;
+        finished = true;
+        document.removeEventListener("htmx:afterSettle", onSettle);
+        adopt();
+        resolve();
+      }
+      function onSettle() {
+        // Only after settling: until then htmx may still restore old attributes.
+        if (document.getElementById("board-view") !== before) finish();
+      }
+      document.addEventListener("htmx:afterSettle", onSettle);
+      htmx
+        .ajax("GET", reloadUrl(), { target: "#board-view", swap: "outerHTML", headers: authHeaders() })
+        .then(
+          function () { window.setTimeout(finish, 1000); },
+          finish
+        );
+    });
   }
 
   // --- applying states to the DOM ------------------------------------------------------
@@ -330,6 +352,12 @@
         if (head > lastSeq) enqueue(catchUp);
         return;
       }
+      if (message.type === "head") {
+        // The server dropped events while this page lagged: fetch them from the log.
+        noteHead(message.seq);
+        enqueue(function () { return head > lastSeq ? catchUp() : null; });
+        return;
+      }
       if (message.type === "event") {
         noteHead(message.seq);
         enqueue(function () { return handleEvent(message); });
@@ -418,7 +446,10 @@
     texts = JSON.parse(source.textContent);
     lastSeq = head = Number(view.dataset.seq || 0);
     document.addEventListener("htmx:beforeRequest", function () { inFlight += 1; });
-    document.addEventListener("htmx:afterRequest", function () { inFlight = Math.max(0, inFlight - 1); });
+    document.addEventListener("htmx:afterRequest", function () {
+      inFlight = Math.max(0, inFlight - 1);
+      lastAnswer = Date.now();
+    });
     document.addEventListener("htmx:afterSettle", adopt);
     document.addEventListener("animationend", function (event) {
       if (event.animationName !== "card-changed") return;

@@ -1,10 +1,20 @@
 """The live board in Chromium: two desks, a filtered desk, concurrent drags, fallbacks."""
 
+import json
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Request,
+    Route,
+    WebSocketRoute,
+    expect,
+)
 
 from app.accounts import tokens
 from app.boards import service as boards
@@ -361,3 +371,73 @@ def test_5000_events_leave_the_screen_dom_and_heap_bounded(
         assert heap_after < heap_before + 2 * 1024 * 1024, (heap_before, heap_after)
     finally:
         ctx.close()
+
+
+def filtered_socket(page: Page, drop: Callable[[str], bool]) -> None:
+    """Pass the board socket through, except the server's messages `drop` says to lose."""
+
+    def route(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+        server.on_message(lambda message: None if drop(str(message)) else socket.send(message))
+        socket.on_message(lambda message: server.send(message))
+
+    page.route_web_socket(re.compile(r"/ws/boards/"), route)
+
+
+def move_back_and_forth(db: Database, card_id: int, phases: list[int], times: int) -> None:
+    with db.session(write=True) as session:
+        version = queries.get_card(session, card_id=card_id).version
+        for step in range(times):
+            version = cards.move_card(
+                session,
+                card_id=card_id,
+                move=CardMove(phase_id=phases[step % len(phases)], position=0, version=version),
+                actor=ACTOR,
+            ).version
+
+
+def test_a_lost_event_is_fetched_from_the_event_log(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    lost: list[str] = []
+
+    def drop_first_event(message: str) -> bool:
+        if '"type":"event"' in message and not lost:
+            lost.append(message)
+            return True
+        return False
+
+    filtered_socket(page, drop_first_event)
+    open_board(page, live_server, ids["board"])
+    seen = requests_of(page)
+    move_back_and_forth(db, ids["a"], [ids["second"]], 1)  # its event is lost on the way
+    move_back_and_forth(db, ids["b"], [ids["second"]], 1)  # this one shows the gap
+    expect(column(page, ids["second"]).locator(f"#card-{ids['a']}")).to_be_visible(timeout=LIVE)
+    expect(column(page, ids["second"]).locator(f"#card-{ids['b']}")).to_be_visible()
+    assert len(lost) == 1
+    assert any(f"/api/v1/boards/{ids['board']}/events?after=" in url for url in seen), seen
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_a_page_too_far_behind_re_renders_the_board_in_place(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    with db.session() as session:
+        start = boards.get_board(session, board_id=ids["board"]).last_seq
+    missed = range(start + 1, start + 202)  # the seqs of the 201 moves below
+
+    def deaf(message: str) -> bool:
+        return '"type":"event"' in message and json.loads(message)["seq"] in missed
+
+    filtered_socket(page, deaf)
+    open_board(page, live_server, ids["board"])
+    seen = requests_of(page)
+    move_back_and_forth(db, ids["a"], [ids["second"], ids["first"]], 201)  # ends in "second"
+    move_back_and_forth(db, ids["b"], [ids["second"]], 1)
+    expect(column(page, ids["second"]).locator(f"#card-{ids['a']}")).to_be_visible(timeout=LIVE)
+    expect(column(page, ids["second"]).locator(f"#card-{ids['b']}")).to_be_visible()
+    # 202 missed events: more than a catch-up fetches, so the board was rendered afresh.
+    assert f"GET {live_server.url}/boards/{ids['board']}" in seen, seen
+    assert page.evaluate("window.notReloaded") is True
