@@ -23,3 +23,6 @@ DEPARTMENT_DELETED = "department.deleted"
 LOTSE_CREATED = "lotse.created"
 LOTSE_UPDATED = "lotse.updated"
 LOTSE_DELETED = "lotse.deleted"
+
+# Instance-wide changes that alter what every board shows on its cards.
+SHOWN_ON_BOARDS = frozenset({DEPARTMENT_UPDATED, LOTSE_UPDATED})

@@ -9,6 +9,7 @@ from app import clock
 from app.boards.models import Board
 from app.db import BROKER_INFO, REDIS_INFO, end_unchanged
 from app.errors import Conflict, NotFound
+from app.events import names
 from app.events.models import Event, EventRead
 from app.realtime import relay
 from app.realtime.broker import LiveEvent, broker
@@ -47,6 +48,11 @@ def append(
             )
         last = session.exec(select(func.max(Event.seq)).where(col(Event.board_id).is_(None))).one()
         seq = (last or 0) + 1
+        if type in names.SHOWN_ON_BOARDS and session.info.get(BROKER_INFO) == "postgres":
+            session.execute(
+                text("SELECT pg_notify(:channel, :note)"),
+                {"channel": relay.CHANNEL, "note": relay.note(relay.EVERY_BOARD, seq)},
+            )
     else:
         seq = session.execute(
             update(Board)
@@ -75,7 +81,14 @@ def commit(session: Session) -> None:
     mode = session.info.get(BROKER_INFO, "memory")
     for event in pending:
         # Events of a transaction rolled back earlier are no longer persistent: skip them.
-        if event.board_id is None or not inspect(event).persistent:
+        if not inspect(event).persistent:
+            continue
+        if event.board_id is None:
+            if event.type in names.SHOWN_ON_BOARDS:
+                if mode == "memory":
+                    broker.refresh_all()
+                elif mode == "redis":
+                    relay.publish_redis(session.info[REDIS_INFO], relay.EVERY_BOARD, event.seq)
             continue
         if mode == "memory":
             message = EventRead.model_validate(event).model_dump_json()

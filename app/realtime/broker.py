@@ -2,6 +2,7 @@
 
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import logging
 import threading
@@ -86,6 +87,18 @@ class LiveEvent:
         )
 
 
+class Refresh(LiveEvent):
+    """Not a board event: names or colours every board shows changed (a department, a lotse)."""
+
+    TEXT = json.dumps({"type": "refresh"})
+
+    def __init__(self) -> None:
+        super().__init__(0, 0, "{}")
+
+    def cached(self, *, readonly: bool) -> str | None:
+        return self.TEXT
+
+
 @dataclass(eq=False)
 class Subscription:
     board_id: int
@@ -111,6 +124,11 @@ class Subscription:
             # and resyncs from the event log.
             self.dropped_up_to = max(self.dropped_up_to, seq)
             log.warning("dropping an event for a slow subscriber of board %s", self.board_id)
+
+    def refresh(self) -> None:
+        # A full queue is far behind already: that client re-renders when it catches up.
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(Refresh())
 
 
 class MemoryBroker:
@@ -142,6 +160,14 @@ class MemoryBroker:
         for subscription in subscribers:
             if not subscription.loop.is_closed():
                 subscription.loop.call_soon_threadsafe(subscription.offer, message)
+
+    def refresh_all(self) -> None:
+        """Tell every open board to re-render; callable from any thread."""
+        with self._lock:
+            subscribers = [s for group in self._subscriptions.values() for s in group]
+        for subscription in subscribers:
+            if not subscription.loop.is_closed():
+                subscription.loop.call_soon_threadsafe(subscription.refresh)
 
 
 broker = MemoryBroker()

@@ -23,6 +23,8 @@ from app.realtime.broker import LiveEvent, broker
 log = logging.getLogger("lotsenboard.realtime")
 
 CHANNEL = "lotsenboard_events"
+# The "board" of a note about a department or lotse every board shows.
+EVERY_BOARD = 0
 
 
 def note(board_id: int, seq: int) -> str:
@@ -85,6 +87,9 @@ class Relay:
     async def _deliver(self, text: str) -> None:
         board, _, seq = text.partition(":")
         if not (board.isdigit() and seq.isdigit()):
+            return
+        if int(board) == EVERY_BOARD:
+            broker.refresh_all()
             return
         message = await run_in_threadpool(self._load, int(board), int(seq))
         if message is not None:

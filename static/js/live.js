@@ -352,6 +352,11 @@
         if (head > lastSeq) enqueue(catchUp);
         return;
       }
+      if (message.type === "refresh") {
+        // A department or lotse changed name or colour: every card may show it.
+        enqueue(reload);
+        return;
+      }
       if (message.type === "head") {
         // The server dropped events while this page lagged: fetch them from the log.
         noteHead(message.seq);

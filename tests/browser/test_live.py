@@ -23,6 +23,8 @@ from app.cards import queries
 from app.cards import service as cards
 from app.cards.models import CardCreate, CardMove, CardUpdate
 from app.db import Database
+from app.people import service as people
+from app.people.models import DepartmentUpdate
 from tests.browser.conftest import LiveServer, logged_in_context, server_settings
 from tests.browser.test_board import column, drag, phase_of, seed
 
@@ -440,4 +442,22 @@ def test_a_page_too_far_behind_re_renders_the_board_in_place(
     expect(column(page, ids["second"]).locator(f"#card-{ids['b']}")).to_be_visible()
     # 202 missed events: more than a catch-up fetches, so the board was rendered afresh.
     assert f"GET {live_server.url}/boards/{ids['board']}" in seen, seen
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_a_renamed_department_shows_on_the_open_board(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    open_board(page, live_server, ids["board"])
+    card = page.locator(f"#card-{ids['a']}")
+    expect(card.locator(".dept")).to_have_text("BA")
+    with db.session(write=True) as session:
+        people.update_department(
+            session,
+            department_id=ids["bauamt"],
+            data=DepartmentUpdate(code="BAU", colour="#225588"),
+            actor=ACTOR,
+        )
+    expect(card.locator(".dept")).to_have_text("BAU", timeout=LIVE)
     assert page.evaluate("window.notReloaded") is True

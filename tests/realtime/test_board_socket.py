@@ -19,8 +19,10 @@ from app.boards import service as boards
 from app.cards import service as cards
 from app.cards.models import CardMove, CardUpdate
 from app.db import Database
+from app.people import service as people
+from app.people.models import DepartmentUpdate
 from app.settings import Settings
-from tests.factories import ACTOR, make_board, make_card, make_user
+from tests.factories import ACTOR, make_board, make_card, make_department, make_user
 from tests.live import LiveServer
 
 
@@ -286,3 +288,30 @@ def test_a_client_that_stops_answering_pings_is_dropped_and_one_that_answers_sta
         assert code == 4408 and 19 < time.monotonic() - started < 25
         answering.send('{"type":"pong"}')
         assert json.loads(answering.recv(timeout=5))["type"] == "ping"
+
+
+def test_a_renamed_department_makes_every_open_board_re_render(
+    server: LiveServer, db: Database
+) -> None:
+    with db.session() as session:
+        first, second = make_board(session), make_board(session)
+        department = make_department(session, name="Bauamt", code="BA")
+    headers = {"Authorization": f"Bearer {_token(db)}"}
+    with (
+        _open(server, first.id, additional_headers=headers) as one,
+        _open(server, second.id, additional_headers=headers) as other,
+    ):
+        assert _message(one)["type"] == _message(other)["type"] == "hello"
+        with db.session() as session:
+            people.update_department(
+                session,
+                department_id=department.id,
+                data=DepartmentUpdate(code="BAU"),
+                actor=ACTOR,
+            )
+        assert _message(one) == _message(other) == {"type": "refresh"}
+        # A new department shows on no card yet: no board re-renders for it.
+        with db.session() as session:
+            make_department(session, name="Kämmerei", code="KÄ")
+            make_card(session, first)
+        assert _message(one)["type"] == "event"

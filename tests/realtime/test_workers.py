@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 import pytest
@@ -18,7 +19,7 @@ from app.accounts.models import Role
 from app.boards import service as boards
 from app.db import Database
 from tests.conftest import ENGINE
-from tests.factories import make_board, make_card, make_user
+from tests.factories import make_board, make_card, make_department, make_user
 from tests.live import free_port
 
 BROKERS = ["redis", "postgres"] if ENGINE == "postgres" else ["redis"]
@@ -62,8 +63,11 @@ def test_a_move_through_one_worker_reaches_clients_of_both(two_workers: str, db:
         board = make_board(session)
         card = make_card(session, board)
         target = boards.list_phases(session, board_id=board.id)[1].id
+        department = make_department(session, name="Bauamt", code="BA")
         user = make_user(session, role=Role.lotse)
         plain, _token = tokens.create_token(session, user=user, name="workers")
+        admin = make_user(session, role=Role.admin)
+        admin_plain, _token = tokens.create_token(session, user=admin, name="workers")
     auth = {"Authorization": f"Bearer {plain}"}
     with ExitStack() as stack:
         clients: list[ClientConnection] = []
@@ -72,7 +76,7 @@ def test_a_move_through_one_worker_reaches_clients_of_both(two_workers: str, db:
             client = stack.enter_context(
                 connect(f"ws://{two_workers}/ws/boards/{board.id}", additional_headers=auth)
             )
-            workers.add(json.loads(client.recv(timeout=5))["worker"])
+            workers.add(_next(client)["worker"])
             clients.append(client)
             if len(workers) == 2 and len(clients) >= 4:
                 break
@@ -85,8 +89,26 @@ def test_a_move_through_one_worker_reaches_clients_of_both(two_workers: str, db:
         )
         assert moved.status_code == 200, moved.text
         for client in clients:
-            message = json.loads(client.recv(timeout=5))
+            message = _next(client)
             event = message["event"]
             assert (event["type"], event["card_id"], message["seq"]) == ("card.moved", card.id, 3)
             # Each worker rendered the moved card for its own clients.
             assert [c["phase_id"] for c in message["live"]["cards"]] == [target]
+        # A renamed department shows on every board: all clients of both workers re-render.
+        renamed = httpx.patch(
+            f"http://{two_workers}/api/v1/departments/{department.id}",
+            json={"code": "BAU"},
+            headers={"Authorization": f"Bearer {admin_plain}"},
+            timeout=10,
+        )
+        assert renamed.status_code == 200, renamed.text
+        for client in clients:
+            assert _next(client) == {"type": "refresh"}
+
+
+def _next(client: ClientConnection) -> dict[str, Any]:
+    """The next message that is not a heartbeat."""
+    while True:
+        message: dict[str, Any] = json.loads(client.recv(timeout=5))
+        if message["type"] != "ping":
+            return message
