@@ -86,7 +86,7 @@ def commit(session: Session) -> None:
         if event.board_id is None:
             if event.type in names.SHOWN_ON_BOARDS:
                 if mode == "memory":
-                    broker.refresh_all()
+                    broker.refresh_all(event.seq)
                 elif mode == "redis":
                     relay.publish_redis(session.info[REDIS_INFO], relay.EVERY_BOARD, event.seq)
             continue

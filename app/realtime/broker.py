@@ -111,6 +111,7 @@ class Subscription:
     seen_up_to: int = 0
     recent: deque[int] = field(default_factory=lambda: deque(maxlen=256))
     dropped_up_to: int = 0
+    refreshed_up_to: int = 0
 
     def offer(self, message: LiveEvent) -> None:
         seq = message.seq
@@ -125,7 +126,11 @@ class Subscription:
             self.dropped_up_to = max(self.dropped_up_to, seq)
             log.warning("dropping an event for a slow subscriber of board %s", self.board_id)
 
-    def refresh(self) -> None:
+    def refresh(self, global_seq: int) -> None:
+        # Once per instance-wide event, however many relays announce it.
+        if global_seq <= self.refreshed_up_to:
+            return
+        self.refreshed_up_to = global_seq
         # A full queue is far behind already: that client re-renders when it catches up.
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait(Refresh())
@@ -161,13 +166,13 @@ class MemoryBroker:
             if not subscription.loop.is_closed():
                 subscription.loop.call_soon_threadsafe(subscription.offer, message)
 
-    def refresh_all(self) -> None:
+    def refresh_all(self, global_seq: int) -> None:
         """Tell every open board to re-render; callable from any thread."""
         with self._lock:
             subscribers = [s for group in self._subscriptions.values() for s in group]
         for subscription in subscribers:
             if not subscription.loop.is_closed():
-                subscription.loop.call_soon_threadsafe(subscription.refresh)
+                subscription.loop.call_soon_threadsafe(subscription.refresh, global_seq)
 
 
 broker = MemoryBroker()

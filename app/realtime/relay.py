@@ -89,7 +89,7 @@ class Relay:
         if not (board.isdigit() and seq.isdigit()):
             return
         if int(board) == EVERY_BOARD:
-            broker.refresh_all()
+            broker.refresh_all(int(seq))
             return
         message = await run_in_threadpool(self._load, int(board), int(seq))
         if message is not None:

@@ -13,7 +13,7 @@ from app.accounts import tokens
 from app.accounts.access import Principal, can_read_board, identify_connection
 from app.boards.models import Board
 from app.db import Database
-from app.realtime.broker import LiveEvent, broker
+from app.realtime.broker import LiveEvent, Refresh, broker
 
 router = APIRouter()
 
@@ -107,11 +107,14 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
                 break
             if next_event in done:
                 event = next_event.result()
-                text = event.cached(readonly=readonly)
-                if text is None:
-                    text = await event.message(db, readonly=readonly)
-                await websocket.send_text(text)
                 next_event = None
+                # A note of an older commit may arrive while the handshake reads the seq:
+                # the hello covered it already.
+                if isinstance(event, Refresh) or event.seq > (last_seq or 0):
+                    text = event.cached(readonly=readonly)
+                    if text is None:
+                        text = await event.message(db, readonly=readonly)
+                    await websocket.send_text(text)
                 if subscription.dropped_up_to and subscription.queue.empty():
                     # Events were dropped while this client lagged: say how far the board is.
                     head = {"type": "head", "seq": subscription.dropped_up_to}

@@ -68,3 +68,18 @@ def test_an_event_is_rendered_once_per_variant_for_all_sockets() -> None:
     texts = run(scenario)
     assert texts == ["text for desk"] * 50 + ["text for screen"] * 50
     assert sorted(calls) == [False, True]
+
+
+def test_a_refresh_reaches_every_board_once_however_many_relays_announce_it() -> None:
+    async def scenario() -> list[list[str | None]]:
+        broker = MemoryBroker()
+        subscriptions = [broker.subscribe(1), broker.subscribe(1), broker.subscribe(2)]
+        for global_seq in (4, 4, 4, 5, 3):  # three relays in one process, then a late one
+            broker.refresh_all(global_seq)
+        await asyncio.sleep(0)
+        return [
+            [s.queue.get_nowait().cached(readonly=False) for _ in range(s.queue.qsize())]
+            for s in subscriptions
+        ]
+
+    assert run(scenario) == [['{"type": "refresh"}'] * 2] * 3
