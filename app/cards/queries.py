@@ -19,8 +19,15 @@ def get_card(session: Session, *, card_id: int, board_id: int | None = None) -> 
     return card
 
 
-def list_cards(session: Session, *, board_id: int, filters: CardFilter | None = None) -> list[Card]:
-    """The board's cards matching every given filter, in phase and position order."""
+def list_cards(
+    session: Session,
+    *,
+    board_id: int,
+    filters: CardFilter | None = None,
+    card_ids: list[int] | None = None,
+) -> list[Card]:
+    """The board's cards (of `card_ids`, when given) matching every given filter, in phase and
+    position order."""
     filters = filters or CardFilter()
     statement = (
         select(Card)
@@ -28,6 +35,8 @@ def list_cards(session: Session, *, board_id: int, filters: CardFilter | None = 
         .where(Card.board_id == board_id, col(Card.archived).is_(filters.archived))
         .order_by(col(Phase.position), col(Card.position), col(Card.id))
     )
+    if card_ids is not None:
+        statement = statement.where(col(Card.id).in_(card_ids))
     if filters.department:
         statement = statement.where(col(Card.department_id).in_(filters.department))
     if filters.lotse:

@@ -63,6 +63,7 @@ class LiveEvent:
         return text
 
     def _render(self, db: "Database", *, readonly: bool) -> str:
+        # Imported here: live.py needs the card and board modules, which import this one.
         from app.realtime.live import STRUCTURAL, card_states, touched_phases
 
         event = json.loads(self.event_json)

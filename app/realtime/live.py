@@ -64,12 +64,8 @@ def card_states(
     visible: set[int | None] | None = None
     if filters is not None:
         # The board page's own query decides what a filtered view shows.
-        wanted_ids = set(ids)
-        visible = {
-            card.id
-            for card in list_cards(session, board_id=board_id, filters=filters)
-            if card.id in wanted_ids
-        }
+        matching = list_cards(session, board_id=board_id, filters=filters, card_ids=ids)
+        visible = {card.id for card in matching}
     departments = _by_id(session, Department, {c.department_id for c in cards})
     lotsen = _by_id(session, Lotse, {c.lotse_id for c in cards})
     template = templates.get_template("cards/card.html")

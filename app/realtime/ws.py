@@ -35,8 +35,8 @@ def same_origin(websocket: WebSocket) -> bool:
     return urlsplit(origin).netloc == websocket.headers.get("host", "")
 
 
-def _authorize(websocket: WebSocket, board_id: int) -> tuple[int, int | None]:
-    """(close code or 0, the board's last seq) for this handshake."""
+def _authorize(websocket: WebSocket, board_id: int) -> tuple[int, int | None, Principal | None]:
+    """(close code or 0, the board's last seq, who asks) for this handshake."""
     db: Database = websocket.app.state.db
     with db.session() as session:
         principal: Principal | None
@@ -53,11 +53,11 @@ def _authorize(websocket: WebSocket, board_id: int) -> tuple[int, int | None]:
         else:
             principal = identify_connection(websocket, session)
         if principal is None:
-            return NOT_AUTHENTICATED, None
+            return NOT_AUTHENTICATED, None, None
         board = session.get(Board, board_id)
         if board is None or not can_read_board(session, principal, board):
-            return NOT_FOUND, None
-        return 0, board.last_seq
+            return NOT_FOUND, None, principal
+        return 0, board.last_seq, principal
 
 
 @router.websocket("/ws/boards/{board_id}")
@@ -68,7 +68,7 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
         return
     # Subscribe before reading the board's seq, so no commit falls between the two.
     subscription = broker.subscribe(board_id)
-    code, last_seq = await run_in_threadpool(_authorize, websocket, board_id)
+    code, last_seq, principal = await run_in_threadpool(_authorize, websocket, board_id)
     if code:
         broker.unsubscribe(subscription)
         await websocket.close(code=code)
@@ -76,7 +76,8 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
     subscription.seen_up_to = last_seq or 0
     settings = websocket.app.state.settings
     db: Database = websocket.app.state.db
-    readonly = websocket.query_params.get("screen") is not None or _is_screen_bearer(websocket)
+    # Screens get the cards as the wall shows them: without links or controls.
+    readonly = principal is not None and principal.via == "screen"
     heard = _Heard(asyncio.get_running_loop().time())
     closed: asyncio.Task[None] | None = None
     next_event: asyncio.Task[LiveEvent] | None = None
@@ -123,7 +124,7 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
             if loop.time() >= next_check:
                 # Revocation reaches open sockets: a revoked screen link, an ended session,
                 # a deactivated account or lost board access closes the socket here.
-                code, _seq = await run_in_threadpool(_authorize, websocket, board_id)
+                code, _seq, _principal = await run_in_threadpool(_authorize, websocket, board_id)
                 if code:
                     await websocket.close(code=code)
                     break
@@ -159,8 +160,3 @@ async def _until_closed(websocket: WebSocket, heard: _Heard) -> None:
         if message["type"] == "websocket.disconnect":
             return
         heard.at = loop.time()
-
-
-def _is_screen_bearer(websocket: WebSocket) -> bool:
-    _scheme, _, credential = websocket.headers.get("authorization", "").partition(" ")
-    return credential.strip().startswith(tokens.SCREEN_PREFIX)
