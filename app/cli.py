@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from app import handlers
 from app import migrate as migrations
 from app.accounts import service as accounts
 from app.accounts import tokens
@@ -22,6 +23,8 @@ CLI_ACTOR = "CLI"
 
 def _database() -> Database:
     settings = get_settings()
+    # Changes made here reach open boards like any other (e.g. through PostgreSQL or Redis).
+    handlers.install()
     return Database(
         settings.resolved_database_url, broker=settings.broker, redis_url=settings.redis_url
     )

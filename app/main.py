@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from app import health
+from app import handlers, health
 from app.accounts import api as accounts_api
 from app.accounts import views as accounts_views
 from app.boards import api as boards_api
@@ -62,6 +62,7 @@ def all_routes() -> list[tuple[str, APIRoute]]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    handlers.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

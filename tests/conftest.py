@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from app import migrate
+from app import handlers, migrate
 from app.accounts import service as accounts_service
 from app.accounts import tokens
 from app.accounts.models import Role, User
@@ -62,6 +62,12 @@ class DatabaseFactory:
             for name in self.created:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _handlers() -> None:
+    """Services called directly by tests publish their events as the app's would."""
+    handlers.install()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,9 +4,9 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.accounts.models import BoardMember, User
+from app.boards.service import lock_board
 from app.errors import InvalidInput
 from app.events import service as events
-from app.events.service import lock_board
 
 BOARD_ACCESS_CHANGED = "board.access_changed"
 

@@ -19,7 +19,6 @@ from app.db import end_unchanged
 from app.errors import Conflict, InvalidInput, NotFound
 from app.events import names
 from app.events import service as events
-from app.events.service import lock_board
 
 DEFAULT_PHASES = (
     PhaseCreate(name="Ideenspeicher"),
@@ -35,6 +34,16 @@ def _board_json(board: Board) -> dict[str, object]:
 
 def _phase_json(phase: Phase) -> dict[str, object]:
     return PhaseRead.model_validate(phase).model_dump(mode="json")
+
+
+def lock_board(session: Session, board_id: int, *, writable: bool = True) -> Board:
+    """Lock the board row for this transaction: all writes to one board queue here."""
+    board = session.get(Board, board_id, with_for_update=True, populate_existing=True)
+    if board is None:
+        raise NotFound("board", board_id)
+    if writable and board.archived:
+        raise Conflict(f"board {board_id} is archived; restore it first", board_id=board_id)
+    return board
 
 
 def get_board(session: Session, *, board_id: int) -> Board:

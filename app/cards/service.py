@@ -5,7 +5,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app import clock
-from app.boards.service import get_phase
+from app.boards.service import get_phase, lock_board
 from app.cards import positions
 from app.cards.models import Card, CardCreate, CardMove, CardRead, CardTag, CardUpdate
 from app.cards.queries import get_card
@@ -13,7 +13,6 @@ from app.db import end_unchanged
 from app.errors import Conflict, InvalidInput, NotFound, VersionConflict
 from app.events import names
 from app.events import service as events
-from app.events.service import lock_board
 from app.people.models import Department, Lotse
 
 

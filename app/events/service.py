@@ -1,18 +1,23 @@
-"""Appending to and reading the event log."""
+"""Appending to and reading the event log: the spine every domain writes through.
 
+The log is the ground floor. It imports no domain: services above it append events and commit
+through it, and whoever must hear of committed events (the realtime publisher, later the digest
+and meetings) registers a handler with it, once, in `app/handlers.py`.
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, inspect, text, update
 from sqlmodel import Session, col, select
 
 from app import clock
-from app.boards.models import Board
-from app.db import BROKER_INFO, REDIS_INFO, end_unchanged
-from app.errors import Conflict, NotFound
-from app.events import names
-from app.events.models import Event, EventRead
-from app.realtime import relay
-from app.realtime.broker import LiveEvent, broker
+from app.db import end_unchanged
+from app.events.models import Event
+
+log = logging.getLogger("lotsenboard.events")
 
 # Key of the PostgreSQL advisory lock that serialises the instance-wide sequence.
 _GLOBAL_STREAM_LOCK = 0x4C6F7473  # "Lots"
@@ -20,15 +25,36 @@ _GLOBAL_STREAM_LOCK = 0x4C6F7473  # "Lots"
 SYSTEM_ACTOR = "system"
 _PENDING = "lotsenboard_pending_events"
 
+BOARD_TABLE = "board"
 
-def lock_board(session: Session, board_id: int, *, writable: bool = True) -> Board:
-    """Lock the board row for this transaction: all writes to one board queue here."""
-    board = session.get(Board, board_id, with_for_update=True, populate_existing=True)
-    if board is None:
-        raise NotFound("board", board_id)
-    if writable and board.archived:
-        raise Conflict(f"board {board_id} is archived; restore it first", board_id=board_id)
-    return board
+Handler = Callable[[Session, Sequence[Event]], None]
+_in_transaction: list[Handler] = []
+_after_commit: list[Handler] = []
+
+
+@lru_cache(maxsize=1)
+def _stream_owner() -> Any:
+    """The mapped class of the row that counts a board's events (the board).
+
+    Found by its table name, as the event's foreign key names it: the log stays below the
+    boards domain instead of importing it.
+    """
+    for mapper in inspect(Event).registry.mappers:
+        if getattr(mapper.class_, "__tablename__", None) == BOARD_TABLE:
+            return mapper.class_
+    raise LookupError(f"no mapped class for table {BOARD_TABLE!r}")
+
+
+def before_commit(handler: Handler) -> None:
+    """Call `handler` with a transaction's events just before it commits, inside it."""
+    if handler not in _in_transaction:
+        _in_transaction.append(handler)
+
+
+def after_commit(handler: Handler) -> None:
+    """Call `handler` with a transaction's events once they are committed (never before)."""
+    if handler not in _after_commit:
+        _after_commit.append(handler)
 
 
 def append(
@@ -40,7 +66,7 @@ def append(
     payload: dict[str, Any],
     card_id: int | None = None,
 ) -> Event:
-    """Add an event with the stream's next seq; the caller commits."""
+    """Add an event with the stream's next seq; the caller commits through `commit`."""
     if board_id is None:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(
@@ -48,24 +74,15 @@ def append(
             )
         last = session.exec(select(func.max(Event.seq)).where(col(Event.board_id).is_(None))).one()
         seq = (last or 0) + 1
-        if type in names.SHOWN_ON_BOARDS and session.info.get(BROKER_INFO) == "postgres":
-            session.execute(
-                text("SELECT pg_notify(:channel, :note)"),
-                {"channel": relay.CHANNEL, "note": relay.note(relay.EVERY_BOARD, seq)},
-            )
     else:
+        board = _stream_owner()
+        # An ORM update: a board object loaded in this session shows the new seq as well.
         seq = session.execute(
-            update(Board)
-            .where(col(Board.id) == board_id)
-            .values(last_seq=col(Board.last_seq) + 1)
-            .returning(col(Board.last_seq))
+            update(board)
+            .where(board.id == board_id)
+            .values(last_seq=board.last_seq + 1)
+            .returning(board.last_seq)
         ).scalar_one()
-        if session.info.get(BROKER_INFO) == "postgres":
-            # Delivered by PostgreSQL at commit, dropped on rollback: never early, never lost.
-            session.execute(
-                text("SELECT pg_notify(:channel, :note)"),
-                {"channel": relay.CHANNEL, "note": relay.note(board_id, seq)},
-            )
     event = Event(
         board_id=board_id, seq=seq, type=type, actor=actor, card_id=card_id, payload=payload
     )
@@ -75,26 +92,19 @@ def append(
 
 
 def commit(session: Session) -> None:
-    """Commit, then publish the board events this transaction appended (never before)."""
-    pending: list[Event] = session.info.pop(_PENDING, [])
+    """Commit the transaction; its handlers hear of its events just before and just after."""
+    # Events appended in a transaction that was rolled back since are no longer in the session.
+    pending = [e for e in session.info.pop(_PENDING, []) if not inspect(e).transient]
+    for handler in _in_transaction:
+        handler(session, pending)
     session.commit()
-    mode = session.info.get(BROKER_INFO, "memory")
-    for event in pending:
-        # Events of a transaction rolled back earlier are no longer persistent: skip them.
-        if not inspect(event).persistent:
-            continue
-        if event.board_id is None:
-            if event.type in names.SHOWN_ON_BOARDS:
-                if mode == "memory":
-                    broker.refresh_all(event.seq)
-                elif mode == "redis":
-                    relay.publish_redis(session.info[REDIS_INFO], relay.EVERY_BOARD, event.seq)
-            continue
-        if mode == "memory":
-            message = EventRead.model_validate(event).model_dump_json()
-            broker.publish(LiveEvent(event.board_id, event.seq, message))
-        elif mode == "redis":
-            relay.publish_redis(session.info[REDIS_INFO], event.board_id, event.seq)
+    committed = [event for event in pending if inspect(event).persistent]
+    for handler in _after_commit:
+        try:
+            handler(session, committed)
+        except Exception:
+            # The change is committed: a listener's failure must not turn it into an error.
+            log.exception("after-commit handler %s failed", getattr(handler, "__name__", handler))
 
 
 def list_events(

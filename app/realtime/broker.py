@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 
+from app.realtime.live import STRUCTURAL, card_states, touched_phases
 from app.web.i18n import current_language
 
 if TYPE_CHECKING:
@@ -63,9 +64,6 @@ class LiveEvent:
         return text
 
     def _render(self, db: "Database", *, readonly: bool) -> str:
-        # Imported here: live.py needs the card and board modules, which import this one.
-        from app.realtime.live import STRUCTURAL, card_states, touched_phases
-
         event = json.loads(self.event_json)
         live: dict[str, Any]
         if event["type"] in STRUCTURAL:
