@@ -38,19 +38,25 @@ class Conflict(DomainError):
 
 
 class VersionConflict(Conflict):
-    """The caller saw an older version of the card than the stored one."""
+    """The caller saw an older version of the card (or annotation) than the stored one."""
 
     code = "version_conflict"
 
     def __init__(
-        self, current: dict[str, Any], seen: int, changed_by: dict[str, Any] | None = None
+        self,
+        current: dict[str, Any],
+        seen: int,
+        changed_by: dict[str, Any] | None = None,
+        *,
+        entity: str = "card",
     ) -> None:
         super().__init__(
-            f"card {current['id']} was changed meanwhile: you saw version {seen}, "
+            f"{entity} {current['id']} was changed meanwhile: you saw version {seen}, "
             f"it is now at version {current['version']}",
             seen=seen,
             current=current,
             changed_by=changed_by,
+            entity=entity,
         )
 
 

@@ -11,6 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from app import handlers, health
 from app.accounts import api as accounts_api
 from app.accounts import views as accounts_views
+from app.annotations import api as annotations_api
+from app.annotations import views as annotations_views
 from app.boards import api as boards_api
 from app.boards import screen as screen_views
 from app.boards import settings_views as board_settings_views
@@ -35,6 +37,7 @@ API_PREFIX = "/api/v1"
 API_ROUTERS = (
     boards_api.router,
     cards_api.router,
+    annotations_api.router,
     events_api.router,
     people_api.router,
     accounts_api.router,
@@ -44,6 +47,7 @@ PAGE_ROUTERS = (
     boards_views.router,
     board_settings_views.router,
     cards_views.router,
+    annotations_views.router,
     people_views.router,
     pages_views.router,
     accounts_views.router,

@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from app.accounts.models import ApiToken, BoardMember, LoginFailure, LoginSession, ScreenLink, User
+from app.annotations.models import Annotation, AnnotationCategory, AnnotationNote
 from app.boards.models import Board, Phase
 from app.cards.models import Card, CardTag
 from app.events.models import Event
@@ -12,6 +13,9 @@ from app.people.models import Department, Lotse
 metadata = SQLModel.metadata
 
 __all__ = [
+    "Annotation",
+    "AnnotationCategory",
+    "AnnotationNote",
     "ApiToken",
     "Board",
     "BoardMember",

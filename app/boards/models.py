@@ -23,6 +23,8 @@ class Board(SQLModel, table=True):
     archived: bool = Field(default=False)
     # Restricted boards are visible to admins and their members only.
     restricted: bool = Field(default=False)
+    # Kanban practice: a blocked card does not take up a WIP slot unless the board says so.
+    wip_counts_blocked: bool = Field(default=False)
     # The board's event counter: bumped in the same transaction as each event.
     last_seq: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -53,6 +55,7 @@ class BoardUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name | None = None
     description: LongText | None = None
+    wip_counts_blocked: bool | None = None
 
 
 class BoardRead(BaseModel):
@@ -62,6 +65,7 @@ class BoardRead(BaseModel):
     description: str
     archived: bool
     restricted: bool
+    wip_counts_blocked: bool
     last_seq: int
     created_at: datetime
     updated_at: datetime

@@ -1,12 +1,12 @@
 """The board as the page shows it: filters from the URL, swimlanes, counters."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from app.cards.models import Card, CardFilter
+from app.cards.models import Card, CardFilter, OpenAnnotations
 from app.cards.queries import BoardView, PhaseView
 from app.people.models import Department, Lotse
 
@@ -25,6 +25,8 @@ class BoardFilters:
     lotse: list[int] = field(default_factory=list)
     tag: list[str] = field(default_factory=list)
     q: str = ""
+    open_annotations: OpenAnnotations | None = None
+    blocked: bool = False
     group: Grouping = Grouping.none
 
     @classmethod
@@ -35,6 +37,10 @@ class BoardFilters:
             lotse=_ints(params.getlist("lotse")),
             tag=[tag[:40] for tag in params.getlist("tag") if tag.strip()][:20],
             q=params.get("q", "").strip()[:200],
+            open_annotations=OpenAnnotations(params["open_annotations"])
+            if params.get("open_annotations") in set(OpenAnnotations)
+            else None,
+            blocked=params.get("blocked", "") in ("1", "true", "on"),
             group=Grouping(params["group"])
             if params.get("group") in set(Grouping)
             else Grouping.none,
@@ -42,11 +48,23 @@ class BoardFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.department or self.lotse or self.tag or self.q)
+        return bool(
+            self.department
+            or self.lotse
+            or self.tag
+            or self.q
+            or self.open_annotations
+            or self.blocked
+        )
 
     def card_filter(self) -> CardFilter:
         return CardFilter(
-            department=self.department, lotse=self.lotse, tag=self.tag, q=self.q or None
+            department=self.department,
+            lotse=self.lotse,
+            tag=self.tag,
+            q=self.q or None,
+            open_annotations=self.open_annotations,
+            blocked=self.blocked,
         )
 
     def query_string(self) -> str:
@@ -55,6 +73,10 @@ class BoardFilters:
         pairs += [("tag", tag) for tag in self.tag]
         if self.q:
             pairs.append(("q", self.q))
+        if self.open_annotations:
+            pairs.append(("open_annotations", self.open_annotations.value))
+        if self.blocked:
+            pairs.append(("blocked", 1))
         if self.group:
             pairs.append(("group", self.group.value))
         return urlencode(pairs)
@@ -98,11 +120,7 @@ def lanes(
     for key in sorted(buckets, key=lambda k: _lane_sort_key(k, group, departments, lotsen)):
         cards = {card.id for card in buckets[key]}
         columns = [
-            PhaseView(
-                phase=column.phase,
-                cards=[card for card in column.cards if card.id in cards],
-                total=column.total,
-            )
+            replace(column, cards=[card for card in column.cards if card.id in cards])
             for column in view.phases
         ]
         if group == Grouping.department:

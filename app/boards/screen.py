@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from app import clock
 from app.accounts import tokens
+from app.annotations import queries as annotations
 from app.boards import service
 from app.boards.presentation import BoardFilters
 from app.boards.views import board_context
@@ -26,6 +27,7 @@ def screen_page(
         return render(request, "boards/screen_gone.html", {}, status_code=401)
     board = service.get_board(session, board_id=link.board_id)
     context = board_context(session, board, BoardFilters())
+    context["tally"] = annotations.open_tally(session, board_id=link.board_id)
     context["token"] = token
     context["now"] = clock.now().astimezone(request.app.state.settings.zone)
     response = render(request, "boards/screen.html", context, block="board")

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from app.accounts.access import Reader, can_read_board
+from app.annotations import queries as annotations
 from app.boards import presentation, service
 from app.boards.models import Board
 from app.boards.presentation import BoardFilters
@@ -49,6 +50,7 @@ def board_context(session: Session, board: Board, filters: BoardFilters) -> dict
         "departments": departments,
         "lotsen": lotsen,
         "tags": queries.board_tags(session, board_id=board.id),
+        "marks": annotations.card_marks(session, board_id=board.id),
         "shown": shown,
         "total": sum(column.total for column in view.phases),
     }

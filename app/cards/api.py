@@ -6,7 +6,15 @@ from fastapi import APIRouter, Query
 
 from app.accounts.access import Editor
 from app.cards import queries, service
-from app.cards.models import CardCreate, CardFilter, CardMove, CardRead, CardUpdate, CardVersion
+from app.cards.models import (
+    CardCreate,
+    CardFilter,
+    CardMove,
+    CardRead,
+    CardUpdate,
+    CardVersion,
+    OpenAnnotations,
+)
 from app.db import SessionDep, ident
 from app.events import service as events
 from app.events.models import EventRead
@@ -24,12 +32,26 @@ def list_cards(
     phase: Annotated[list[int], Query()] = [],  # noqa: B006
     tag: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
     q: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = None,
+    open_annotations: Annotated[
+        OpenAnnotations | None,
+        Query(description="Only cards with open concerns, resistances, or `any` of them."),
+    ] = None,
+    blocked: Annotated[
+        bool, Query(description="Only blocked cards (an open annotation blocks them).")
+    ] = False,
     archived: bool = False,
 ) -> object:
     """The board's cards matching all given filters (repeat a filter for "any of")."""
     assert board.id is not None
     filters = CardFilter(
-        department=department, lotse=lotse, phase=phase, tag=tag, q=q, archived=archived
+        department=department,
+        lotse=lotse,
+        phase=phase,
+        tag=tag,
+        q=q,
+        open_annotations=open_annotations,
+        blocked=blocked,
+        archived=archived,
     )
     return queries.list_cards(session, board_id=ident(board), filters=filters)
 

@@ -139,6 +139,14 @@ class CardRead(BaseModel):
     updated_at: datetime
 
 
+class OpenAnnotations(StrEnum):
+    """Cards with open concerns, resistances, or either."""
+
+    concern = "concern"
+    resistance = "resistance"
+    any = "any"
+
+
 class CardFilter(BaseModel):
     """The board's filters, as the CDO sets them."""
 
@@ -147,4 +155,6 @@ class CardFilter(BaseModel):
     phase: list[Id] = Field(default_factory=list)
     tag: list[Tag] = Field(default_factory=list, max_length=20)
     q: str | None = Field(default=None, max_length=200)
+    open_annotations: OpenAnnotations | None = None
+    blocked: bool = False
     archived: bool = False

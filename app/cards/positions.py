@@ -3,8 +3,10 @@
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from app.boards.models import Phase, WipMode
+from app.annotations import queries as annotations
+from app.boards.models import Board, Phase, WipMode
 from app.cards.models import Card
+from app.db import ident
 from app.errors import InvalidInput, WipLimitReached
 
 
@@ -14,12 +16,21 @@ def active_count(session: Session, *, phase_id: int) -> int:
     return session.exec(statement).one()
 
 
-def check_wip(session: Session, *, phase: Phase, arriving: int = 1) -> bool:
-    """Raise WipLimitReached for a full blocking phase; True when a warning limit is exceeded."""
+def check_wip(session: Session, *, phase: Phase, card: Card | None = None) -> bool:
+    """Raise WipLimitReached for a full blocking phase; True when a warning limit is exceeded.
+
+    `card` is the card arriving (None: a new one). Unless its board says otherwise, blocked
+    cards take no WIP slot: neither those in the phase nor the one arriving.
+    """
     if phase.wip_limit is None:
         return False
     assert phase.id is not None
-    after = active_count(session, phase_id=phase.id) + arriving
+    after = active_count(session, phase_id=phase.id) + 1
+    board = session.get(Board, phase.board_id)
+    if board is not None and not board.wip_counts_blocked:
+        after -= annotations.blocked_per_phase(session, phase_ids=[phase.id]).get(phase.id, 0)
+        if card is not None and annotations.is_blocked(session, card_id=ident(card)):
+            after -= 1
     if after <= phase.wip_limit:
         return False
     if phase.wip_mode == WipMode.block:

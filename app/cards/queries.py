@@ -5,9 +5,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, func, or_
 from sqlmodel import Session, col, select
 
+from app.annotations import queries as annotations
+from app.annotations.models import AnnotationKind
 from app.boards.models import Board, Phase
 from app.boards.service import get_board, list_phases
 from app.cards.models import Card, CardFilter, CardTag
+from app.db import ident
 from app.errors import NotFound
 
 
@@ -47,6 +50,13 @@ def list_cards(
         statement = statement.where(
             exists().where(col(CardTag.card_id) == col(Card.id), col(CardTag.tag).in_(filters.tag))
         )
+    if filters.open_annotations is not None:
+        kind = filters.open_annotations
+        statement = statement.where(
+            annotations.open_clause(None if kind == "any" else AnnotationKind(kind.value))
+        )
+    if filters.blocked:
+        statement = statement.where(annotations.blocked_clause())
     if filters.q:
         needle = filters.q.strip()
         statement = statement.where(
@@ -62,12 +72,20 @@ def list_cards(
 class PhaseView:
     phase: Phase
     cards: list[Card] = field(default_factory=list)
-    # All active cards of the phase, filtered or not: the WIP count.
+    # All active cards of the phase, filtered or not.
     total: int = 0
+    # How many of them are blocked, and whether the board counts those toward the WIP limit.
+    blocked: int = 0
+    counts_blocked: bool = True
+
+    @property
+    def wip_count(self) -> int:
+        """The cards that take a WIP slot."""
+        return self.total if self.counts_blocked else self.total - self.blocked
 
     @property
     def over_limit(self) -> bool:
-        return self.phase.wip_limit is not None and self.total > self.phase.wip_limit
+        return self.phase.wip_limit is not None and self.wip_count > self.phase.wip_limit
 
 
 @dataclass
@@ -76,20 +94,39 @@ class BoardView:
     phases: list[PhaseView]
 
 
+def phase_views(
+    session: Session,
+    *,
+    board: Board,
+    phases: list[Phase],
+    totals: dict[int, int] | None = None,
+) -> list[PhaseView]:
+    """The phases with their WIP counts: active cards (unless `totals` knows them already) and
+    blocked ones."""
+    views = [PhaseView(phase, counts_blocked=board.wip_counts_blocked) for phase in phases]
+    by_id = {ident(view.phase): view for view in views}
+    if totals is None:
+        totals = dict(
+            session.exec(
+                select(Card.phase_id, func.count())
+                .where(col(Card.phase_id).in_(by_id), col(Card.archived).is_(False))
+                .group_by(col(Card.phase_id))
+            ).all()
+        )
+    blocked = annotations.blocked_per_phase(session, phase_ids=list(by_id))
+    for phase_id, view in by_id.items():
+        view.total = totals.get(phase_id, 0)
+        view.blocked = blocked.get(phase_id, 0)
+    return views
+
+
 def board_view(session: Session, *, board_id: int, filters: CardFilter | None = None) -> BoardView:
     """The board with each phase's (filtered) active cards in order."""
     board = get_board(session, board_id=board_id)
-    phases = [PhaseView(phase) for phase in list_phases(session, board_id=board_id)]
+    phases = phase_views(session, board=board, phases=list_phases(session, board_id=board_id))
     by_id = {view.phase.id: view for view in phases}
     for card in list_cards(session, board_id=board_id, filters=filters):
         by_id[card.phase_id].cards.append(card)
-    counts = session.exec(
-        select(Card.phase_id, func.count())
-        .where(Card.board_id == board_id, col(Card.archived).is_(False))
-        .group_by(col(Card.phase_id))
-    )
-    for phase_id, total in counts:
-        by_id[phase_id].total = total
     return BoardView(board=board, phases=phases)
 
 

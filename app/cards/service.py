@@ -14,6 +14,7 @@ from app.errors import Conflict, InvalidInput, NotFound, VersionConflict
 from app.events import names
 from app.events import service as events
 from app.people.models import Department, Lotse
+from app.references import check_active
 
 
 def card_json(card: Card) -> dict[str, Any]:
@@ -52,20 +53,7 @@ def _phase_of_board(session: Session, board_id: int, phase_id: int) -> Any:
 
 def _check_references(session: Session, values: dict[str, Any], card: Card | None) -> None:
     """Department and lotse must exist and, when newly assigned, be active."""
-    models: tuple[tuple[str, type[Department] | type[Lotse]], ...] = (
-        ("department_id", Department),
-        ("lotse_id", Lotse),
-    )
-    for field, model in models:
-        if field not in values or values[field] is None:
-            continue
-        if card is not None and getattr(card, field) == values[field]:
-            continue
-        row = session.get(model, values[field])
-        if row is None:
-            raise InvalidInput(field, f"{field.removesuffix('_id')} {values[field]} does not exist")
-        if not getattr(row, "active", False):
-            raise InvalidInput(field, f"{field.removesuffix('_id')} {values[field]} is deactivated")
+    check_active(session, values, card, {"department_id": Department, "lotse_id": Lotse})
 
 
 def _set_tags(card: Card, tags: list[str]) -> None:
@@ -131,7 +119,9 @@ def move_card(session: Session, *, card_id: int, move: CardMove, actor: str) -> 
     target = _phase_of_board(session, card.board_id, move.phase_id)
     source_id, source_position = card.phase_id, card.position
     changing_phase = target.id != source_id
-    wip_exceeded = positions.check_wip(session, phase=target) if changing_phase else False
+    wip_exceeded = (
+        positions.check_wip(session, phase=target, card=card) if changing_phase else False
+    )
     last = positions.active_count(session, phase_id=target.id) - (0 if changing_phase else 1)
     position = min(move.position, last)
     if not changing_phase and position == source_position:
@@ -172,7 +162,7 @@ def restore_card(session: Session, *, card_id: int, version: int, actor: str) ->
     if not card.archived:
         return card
     phase = get_phase(session, phase_id=card.phase_id)
-    wip_exceeded = positions.check_wip(session, phase=phase)
+    wip_exceeded = positions.check_wip(session, phase=phase, card=card)
     card.position = positions.active_count(session, phase_id=card.phase_id)
     card.archived = False
     payload = {

@@ -27,6 +27,18 @@ def _field_label(field: str) -> str:
         "colour": _("Colour"),
         "wip_limit": _("WIP limit"),
         "target_phase_id": _("Target phase"),
+        "kind": _("Kind"),
+        "text": _("Text"),
+        "severity": _("Severity"),
+        "category_id": _("Category"),
+        "raised_by_id": _("Raised by"),
+        "blocks_card": _("Blocks the measure"),
+        "status": _("Status"),
+        "resolution": _("Resolution"),
+        "reason": _("Reason"),
+        "next_step": _("Next step"),
+        "next_step_lotse_id": _("Next step by"),
+        "next_step_date": _("Next step until"),
     }
     return labels.get(field, field)
 
@@ -47,6 +59,8 @@ def conflict_message(error: VersionConflict) -> str:
     """Who changed the card meanwhile, and that the board now shows the true state."""
     current = error.extra["current"]
     changed = error.extra.get("changed_by")
+    if error.extra.get("entity") == "annotation":
+        return _annotation_conflict(changed)
     if changed:
         return _(
             "“%(title)s” was %(change)s by %(actor)s meanwhile (%(when)s). "
@@ -60,6 +74,17 @@ def conflict_message(error: VersionConflict) -> str:
         "“%(title)s” was changed meanwhile. The board now shows the current state.",
         title=current["title"],
     )
+
+
+def _annotation_conflict(changed: dict[str, str] | None) -> str:
+    if changed:
+        return _(
+            "%(actor)s changed this entry meanwhile (%(when)s). It now shows the current state; "
+            "what you typed is kept. Please check and send it again.",
+            actor=changed["actor"],
+            when=datetime_format(datetime.fromisoformat(changed["at"]), "short"),
+        )
+    return _("This entry was changed meanwhile. It now shows the current state.")
 
 
 def error_message(error: DomainError) -> str:

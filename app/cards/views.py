@@ -4,22 +4,24 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.access import Editor, Principal
+from app.annotations import figures
+from app.annotations import presentation as annotations
 from app.boards import service as boards
 from app.boards.presentation import BoardFilters
 from app.boards.views import render_board
-from app.cards import positions, queries, service
+from app.cards import positions, queries, service, timeline
 from app.cards.models import Card, CardCreate, CardMove, CardUpdate
 from app.cards.texts import error_message, validation_message
-from app.db import SessionDep
+from app.db import SessionDep, ident
 from app.errors import DomainError, InvalidInput
-from app.events import service as events
 from app.people import service as people
+from app.types import MAX_ID
 from app.web.deps import BoardDep, CardDep
 from app.web.errors import status_for
 from app.web.htmx import is_fragment_request, render, see_other
@@ -118,24 +120,46 @@ def card_create_form(
 
 @router.get("/cards/{card_id}", response_class=HTMLResponse)
 def card_dialog(request: Request, card: CardDep, session: SessionDep) -> HTMLResponse:
-    """The card's details, edit form, move control and history."""
+    """The card's details, edit form, move control, concerns and resistances, and history."""
     return render(
-        request, "cards/detail.html", _detail_context(request, session, card), block="dialog"
+        request, "cards/detail.html", detail_context(request, session, card), block="dialog"
     )
 
 
-def _detail_context(request: Request, session: Session, card: Card) -> dict[str, Any]:
-    assert card.id is not None
+@router.get("/cards/{card_id}/verlauf", response_class=HTMLResponse)
+def card_timeline(
+    request: Request,
+    card: CardDep,
+    session: SessionDep,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> HTMLResponse:
+    """The card's history, newest first, one page older than event `before` at a time."""
+    context = detail_context(request, session, card, before=before)
+    return render(request, "cards/detail.html", context, block="timeline")
+
+
+def detail_context(
+    request: Request,
+    session: Session,
+    card: Card,
+    *,
+    before: int | None = None,
+    draft: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything cards/detail.html needs (`draft`: what the person typed into a refused form)."""
     board = boards.get_board(session, board_id=card.board_id)
     view = queries.board_view(session, board_id=card.board_id)
-    return {
-        "card": card,
+    departments = people.list_departments(session)
+    lotsen = people.list_lotsen(session)
+    context = annotations.panel_context(
+        session, card=card, departments=departments, lotsen=lotsen, draft=draft
+    )
+    return context | {
         "board": board,
         "phases": view.phases,
         "filters": BoardFilters.from_query(request.query_params),
-        "departments": people.list_departments(session),
-        "lotsen": people.list_lotsen(session),
-        "history": events.list_card_events(session, card_id=card.id)[-20:][::-1],
+        "blocked_time": figures.blocked_time(session, board_id=card.board_id, card_id=ident(card)),
+        "timeline": timeline.card_timeline(session, card=card, before=before),
     }
 
 

@@ -16,6 +16,18 @@ CARD_MOVED = "card.moved"
 CARD_ARCHIVED = "card.archived"
 CARD_RESTORED = "card.restored"
 
+ANNOTATION_RAISED = "annotation.raised"
+ANNOTATION_UPDATED = "annotation.updated"
+ANNOTATION_NOTED = "annotation.noted"
+ANNOTATION_DISCUSSING = "annotation.discussing"
+ANNOTATION_RESOLVED = "annotation.resolved"
+ANNOTATION_WITHDRAWN = "annotation.withdrawn"
+ANNOTATION_REOPENED = "annotation.reopened"
+ANNOTATION_PREFIX = "annotation."
+
+ANNOTATION_CATEGORY_CREATED = "annotation_category.created"
+ANNOTATION_CATEGORY_UPDATED = "annotation_category.updated"
+
 DEPARTMENT_CREATED = "department.created"
 DEPARTMENT_UPDATED = "department.updated"
 DEPARTMENT_DELETED = "department.deleted"

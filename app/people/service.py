@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from app.annotations.models import Annotation
 from app.cards.models import Card
 from app.errors import Conflict, InvalidInput, NotFound
 from app.events import names
@@ -103,9 +105,13 @@ def delete_department(session: Session, *, department_id: int, actor: str) -> No
     department = get_department(session, department_id=department_id)
     cards = session.exec(select(Card.id).where(Card.department_id == department_id)).first()
     lotsen = session.exec(select(Lotse.id).where(Lotse.department_id == department_id)).first()
-    if cards is not None or lotsen is not None:
+    raised = session.exec(
+        select(Annotation.id).where(Annotation.department_id == department_id)
+    ).first()
+    if cards is not None or lotsen is not None or raised is not None:
         raise Conflict(
-            "the department is still referenced by cards or lotsen; deactivate it instead"
+            "the department is still referenced by cards, lotsen or annotations; "
+            "deactivate it instead"
         )
     payload = {"before": _department_json(department)}
     session.delete(department)
@@ -185,6 +191,13 @@ def delete_lotse(session: Session, *, lotse_id: int, actor: str) -> None:
     lotse = get_lotse(session, lotse_id=lotse_id)
     if session.exec(select(Card.id).where(Card.lotse_id == lotse_id)).first() is not None:
         raise Conflict("the lotse still owns cards; deactivate them instead")
+    named = select(Annotation.id).where(
+        or_(
+            col(Annotation.raised_by_id) == lotse_id, col(Annotation.next_step_lotse_id) == lotse_id
+        )
+    )
+    if session.exec(named).first() is not None:
+        raise Conflict("annotations name the lotse; deactivate them instead")
     payload = {"before": _lotse_json(lotse)}
     session.delete(lotse)
     events.append(session, board_id=None, type=names.LOTSE_DELETED, actor=actor, payload=payload)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 
-from app.realtime.live import STRUCTURAL, card_states, touched_phases
+from app.realtime.live import STRUCTURAL, card_states, tally_html, touched_phases
 from app.web.i18n import current_language
 
 if TYPE_CHECKING:
@@ -79,6 +79,9 @@ class LiveEvent:
                     phase_ids=touched_phases(event),
                     readonly=readonly,
                 )
+                if readonly:
+                    # The wall shows open annotations per department: keep that line current.
+                    live["tally_html"] = tally_html(session, board_id=self.board_id)
         return json.dumps(
             {"type": "event", "seq": self.seq, "event": event, "live": live},
             ensure_ascii=False,

@@ -10,9 +10,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.annotations import queries as annotations
 from app.boards.models import Phase
+from app.boards.service import get_board
 from app.cards.models import Card, CardFilter
-from app.cards.queries import list_cards
+from app.cards.queries import list_cards, phase_views
+from app.db import ident
 from app.events import names
 from app.people.models import Department, Lotse
 from app.web.templating import templates
@@ -46,6 +49,7 @@ def card_states(
     whether the caller's filtered view shows it (the same query as the board page).
     """
     ids = sorted(set(card_ids))
+    board = get_board(session, board_id=board_id)
     cards = list(session.exec(select(Card).where(Card.board_id == board_id, col(Card.id).in_(ids))))
     phases_query = select(Phase).where(Phase.board_id == board_id)
     if phase_ids is not None:
@@ -68,6 +72,7 @@ def card_states(
         visible = {card.id for card in matching}
     departments = _by_id(session, Department, {c.department_id for c in cards})
     lotsen = _by_id(session, Lotse, {c.lotse_id for c in cards})
+    marks = annotations.card_marks(session, board_id=board_id, card_ids=ids)
     template = templates.get_template("cards/card.html")
     count_macro = templates.get_template("boards/_phase_count.html").module.phase_count  # type: ignore[attr-defined]
     total = session.exec(
@@ -78,10 +83,12 @@ def card_states(
     result_cards = []
     for card in cards:
         phase = phases.get(card.phase_id)
+        card_marks = marks.get(ident(card))
         state: dict[str, Any] = {
             "id": card.id,
             "phase_id": card.phase_id,
             "version": card.version,
+            "marks": card_marks.signature if card_marks else "",
             "archived": card.archived,
             "department_id": card.department_id,
             "lotse_id": card.lotse_id,
@@ -89,6 +96,7 @@ def card_states(
                 card=card,
                 departments=departments,
                 lotsen=lotsen,
+                marks=marks,
                 qs="",
                 done=bool(phase and phase.is_done),
                 readonly=readonly,
@@ -97,19 +105,28 @@ def card_states(
         if visible is not None:
             state["visible"] = card.id in visible
         result_cards.append(state)
-    result_phases = []
-    for phase_id, ids_in_order in order.items():
-        phase = phases[phase_id]
-        over = phase.wip_limit is not None and len(ids_in_order) > phase.wip_limit
-        result_phases.append(
-            {
-                "id": phase_id,
-                "order": ids_in_order,
-                "over_limit": over,
-                "count_html": str(count_macro(phase, len(ids_in_order), over)),
-            }
-        )
+    totals = {phase_id: len(ids_in_order) for phase_id, ids_in_order in order.items()}
+    views = phase_views(
+        session, board=board, phases=[phases[phase_id] for phase_id in order], totals=totals
+    )
+    result_phases = [
+        {
+            "id": view.phase.id,
+            "order": order[ident(view.phase)],
+            "over_limit": view.over_limit,
+            "count_html": str(count_macro(view)),
+        }
+        for view in views
+    ]
     return {"cards": result_cards, "phases": result_phases, "total": total}
+
+
+def tally_html(session: Session, *, board_id: int) -> str:
+    """The screen's tally of open concerns and resistances per department, as rendered."""
+    tally = annotations.open_tally(session, board_id=board_id)
+    ids = {item.department_id for item in tally.departments}
+    macro = templates.get_template("annotations/_tally.html").module.open_tally  # type: ignore[attr-defined]
+    return str(macro(tally, _by_id(session, Department, ids)))
 
 
 def _by_id(session: Session, model: Any, ids: set[int | None]) -> dict[int, Any]:

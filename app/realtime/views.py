@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from app.accounts.access import Reader
 from app.boards.presentation import BoardFilters
 from app.db import SessionDep
-from app.realtime.live import card_states
+from app.realtime.live import card_states, tally_html
 from app.types import MAX_ID
 from app.web.deps import BoardDep
 
@@ -29,11 +29,15 @@ def live_cards(
     with the order and WIP count of the phases they touch (all phases if none are named)."""
     assert board.id is not None
     filters = BoardFilters.from_query(request.query_params)
-    return card_states(
+    screen = principal.via == "screen"
+    states = card_states(
         session,
         board_id=board.id,
         card_ids=card,
         phase_ids=in_phase or None,
-        readonly=principal.via == "screen",
+        readonly=screen,
         filters=filters.card_filter() if filters.active else None,
     )
+    if screen:
+        states["tally_html"] = tally_html(session, board_id=board.id)
+    return states

@@ -5,6 +5,8 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from app.accounts.access import Reader, can_read_board
+from app.annotations import queries as annotations
+from app.annotations.models import Annotation
 from app.boards import service as boards
 from app.boards.models import Board
 from app.cards import queries as cards
@@ -34,5 +36,17 @@ def valid_card(
     return card
 
 
+def valid_annotation(
+    session: SessionDep, principal: Reader, annotation_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Annotation:
+    """The annotation, if the caller may read its card's board."""
+    annotation = annotations.get_annotation(session, annotation_id=annotation_id)
+    card = cards.get_card(session, card_id=annotation.card_id)
+    if not can_read_board(session, principal, boards.get_board(session, board_id=card.board_id)):
+        raise NotFound("annotation", annotation_id)
+    return annotation
+
+
 BoardDep = Annotated[Board, Depends(valid_board)]
 CardDep = Annotated[Card, Depends(valid_card)]
+AnnotationDep = Annotated[Annotation, Depends(valid_annotation)]

@@ -5,13 +5,13 @@ read directly at start-up, so there is no compile step.
 """
 
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -127,6 +127,11 @@ def datetime_format(value: datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
     return format_datetime(value, format=style, tzinfo=get_settings().zone, locale=locale())
+
+
+def duration_format(value: timedelta) -> str:
+    """A length of time as people say it: "3 Tage", "5 Stunden"."""
+    return format_timedelta(value, threshold=1.5, locale=locale())
 
 
 def number_format(value: float | int) -> str:

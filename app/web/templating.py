@@ -7,6 +7,8 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup, escape
 
 from app import clock
+from app.annotations import texts as annotation_texts
+from app.annotations.queries import excerpt
 from app.cards.texts import change_label
 from app.settings import ROOT_DIR, get_settings
 from app.web import i18n
@@ -64,8 +66,14 @@ templates.env.globals["principal_of"] = principal_of
 templates.env.filters["date_de"] = i18n.date_format
 templates.env.filters["datetime_de"] = i18n.datetime_format
 templates.env.filters["number"] = i18n.number_format
+templates.env.filters["duration"] = i18n.duration_format
 templates.env.tests["overdue"] = is_overdue
 templates.env.filters["change_label"] = change_label
+templates.env.filters["excerpt"] = excerpt
+templates.env.filters["kind_label"] = annotation_texts.kind_label
+templates.env.filters["kinds_label"] = annotation_texts.kinds_label
+templates.env.filters["severity_label"] = annotation_texts.severity_label
+templates.env.filters["status_label"] = annotation_texts.status_label
 templates.env.globals["current_language"] = i18n.current_language
 templates.env.globals["language_name"] = i18n.language_name
 templates.env.globals["LANGUAGES"] = i18n.LANGUAGES

@@ -90,15 +90,60 @@
     }
   }
 
+  // --- tabs: the card's parts (progressive: without this script every part shows) -----------
+  function initTabs(root) {
+    root.querySelectorAll("[data-tabs]").forEach(function (nav) {
+      if (nav.dataset.ready) return;
+      nav.dataset.ready = "true";
+      const tabs = Array.prototype.slice.call(nav.querySelectorAll("[data-tab]"));
+      const panels = tabs.map(function (tab) {
+        return document.getElementById(tab.getAttribute("href").slice(1));
+      });
+      nav.setAttribute("role", "tablist");
+      function select(index, focus) {
+        tabs.forEach(function (tab, i) {
+          tab.setAttribute("aria-selected", i === index ? "true" : "false");
+          tab.tabIndex = i === index ? 0 : -1;
+          panels[i].hidden = i !== index;
+        });
+        if (focus) tabs[index].focus();
+      }
+      tabs.forEach(function (tab, index) {
+        tab.setAttribute("role", "tab");
+        tab.id = panels[index].id + "-tab";
+        tab.setAttribute("aria-controls", panels[index].id);
+        panels[index].setAttribute("role", "tabpanel");
+        panels[index].setAttribute("aria-labelledby", tab.id);
+        panels[index].removeAttribute("aria-label");
+        tab.addEventListener("click", function (event) {
+          event.preventDefault();
+          select(index, true);
+        });
+        tab.addEventListener("keydown", function (event) {
+          const last = tabs.length - 1;
+          const next = { ArrowRight: index === last ? 0 : index + 1, ArrowLeft: index === 0 ? last : index - 1, Home: 0, End: last }[event.key];
+          if (next === undefined) return;
+          event.preventDefault();
+          select(next, true);
+        });
+      });
+      // A link to a part (or to something in it, e.g. #annotation-3) opens that part.
+      const target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+      const wanted = panels.findIndex(function (panel) { return target && panel.contains(target); });
+      select(wanted < 0 ? 0 : wanted, false);
+    });
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
     // Opened only after settling: by then htmx has wired the dialog's forms.
     if (event.detail.target && event.detail.target.id === "card-dialog-content") {
+      initTabs(event.detail.target);
       openDialog();
       return;
     }
     const view = document.getElementById("board-view");
-    if (!view || !view.isConnected) return;
-    if (event.detail.target && event.detail.target.id === "board-view" || event.detail.elt === view) {
+    const changed = event.detail.target && event.detail.target.id === "board-view" || event.detail.elt === view;
+    if (view && view.isConnected && changed) {
       // A change made in the card dialog is done: close it. A live update leaves it open.
       const box = dialog();
       const source = event.detail.requestConfig && event.detail.requestConfig.elt;
@@ -142,6 +187,7 @@
     }
     const view = document.getElementById("board-view");
     if (view) initSortable(view);
+    initTabs(document);
     document.querySelectorAll(".toast").forEach(expire);
   });
 })();

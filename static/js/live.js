@@ -97,8 +97,13 @@
     return type.indexOf("phase.") === 0 || type.indexOf("board.") === 0;
   }
 
+  function reloadsOnEvery() {
+    // A list (the annotations overview) re-renders itself; it has no cards to patch.
+    return data("liveMode") === "reload";
+  }
+
   function applyEvent(event, live) {
-    if (live.reload || isStructural(event.type)) return reload();
+    if (live.reload || isStructural(event.type) || reloadsOnEvery()) return reload();
     if (!event.card_id) return Promise.resolve();
     if (data("filtered") === "true") {
       // Only the server's own query knows what this filtered view shows.
@@ -130,7 +135,7 @@
         if (!events.length || lastSeq !== after) return null;
         const newest = events[events.length - 1].seq;
         noteHead(newest);
-        if (events.length >= CATCH_UP_LIMIT || events.some(function (e) { return isStructural(e.type); })) {
+        if (reloadsOnEvery() || events.length >= CATCH_UP_LIMIT || events.some(function (e) { return isStructural(e.type); })) {
           return reload();
         }
         const ids = [];
@@ -195,6 +200,10 @@
     });
     (states.phases || []).forEach(applyPhase);
     updateCounters(states.total);
+    if (typeof states.tally_html === "string") {
+      const tally = document.getElementById("annotation-tally");
+      if (tally) tally.innerHTML = states.tally_html;
+    }
     document.dispatchEvent(new CustomEvent("lotsenboard:live-applied"));
     if (missingLane) enqueue(reload); // a new swimlane: only a re-render draws it
   }
@@ -215,7 +224,7 @@
 
   function applyCard(card) {
     const item = cardItem(card.id);
-    if (item && Number(item.dataset.version) >= card.version) return true; // shown already
+    if (item && shownAlready(item, card)) return true;
     if (card.archived || card.visible === false) {
       if (item) item.remove();
       return true;
@@ -229,12 +238,19 @@
     fresh.className = "card-item";
     fresh.dataset.cardId = String(card.id);
     fresh.dataset.version = String(card.version);
+    fresh.dataset.marks = card.marks || "";
     fresh.innerHTML = card.html;
     keepFilterInLinks(fresh);
     if (fresh.parentNode !== list) list.appendChild(fresh);
     if (typeof htmx !== "undefined") htmx.process(fresh);
     highlight(fresh);
     return true;
+  }
+
+  function shownAlready(item, card) {
+    // A card's own version counts its changes; its open annotations (markers) change apart.
+    const version = Number(item.dataset.version);
+    return version > card.version || (version === card.version && (item.dataset.marks || "") === (card.marks || ""));
   }
 
   function keepFilterInLinks(item) {

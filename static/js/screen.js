@@ -34,8 +34,9 @@
     const counts = phases.map(function (phase) {
       return phase.querySelectorAll(".card-item").length;
     });
+    // The board takes what the tally of open annotations below it leaves.
     const width = main.clientWidth;
-    const height = main.clientHeight;
+    const height = board.clientHeight;
     const gap = Math.max(6, Math.round(height / 150));
     let largest = Math.max(12, Math.floor(height / 32));
     const smallest = Math.max(9, Math.floor(height / 110));

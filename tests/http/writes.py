@@ -12,6 +12,8 @@ from sqlmodel import Session
 
 from app.accounts import tokens
 from app.accounts.models import User
+from app.annotations import service as annotations
+from app.annotations.models import AnnotationCreate, CategoryCreate
 from app.boards import service as boards
 from app.cards import service as cards
 from tests.factories import make_board, make_card, make_department, make_lotse, make_user
@@ -38,6 +40,7 @@ class Write:
 
 BOARD = "/api/v1/boards/{board_id}"
 CARD = "/api/v1/cards/{card_id}"
+ANNOTATION = "/api/v1/annotations/{annotation_id}"
 WRITES: dict[str, Write] = {
     "create board": Write(
         "POST", "/api/v1/boards", {"name": "Neu", "phases": [{"name": "A"}]},
@@ -81,6 +84,24 @@ WRITES: dict[str, Write] = {
     "restore card": Write(
         "POST", f"{CARD}/restore", {"version": 2}, {"version": [2]}, ("version",),
         ids={"card_id": "archived_card_id"},
+    ),
+    "raise annotation": Write(
+        "POST", f"{CARD}/annotations", {"kind": "resistance", "text": "Neu"},
+        {"blocks_card": "vielleicht"}, ("kind", "text"), "text", {"category_id": UNKNOWN},
+    ),
+    "edit annotation": Write(
+        "PATCH", ANNOTATION, {"version": 1, "text": "Neu"}, {"severity": "sehr"}, ("version",),
+        "text", {"raised_by_id": UNKNOWN},
+    ),
+    "add annotation note": Write(
+        "POST", f"{ANNOTATION}/notes", {"text": "Neu"}, {"text": 5}, ("text",), "text"
+    ),
+    "create annotation category": Write(
+        "POST", "/api/v1/annotation-categories", {"name": "Neu"}, {"name": 5}, ("name",), "name"
+    ),
+    "edit annotation category": Write(
+        "PATCH", "/api/v1/annotation-categories/{category_id}", {"name": "Neu"},
+        {"active": "ja bitte"}, (), "name",
     ),
     "create department": Write(
         "POST", "/api/v1/departments", {"name": "Kämmerei", "code": "KÄ"}, {"code": 7},
@@ -132,6 +153,9 @@ def build_world(session: Session, admin: User) -> dict[str, Any]:
     card = make_card(session, board, department_id=department.id, lotse_id=lotse.id)
     archived = make_card(session, board, phase_id=phases[0])
     cards.archive_card(session, card_id=archived.id, version=1, actor="Test")
+    concern = AnnotationCreate(kind="concern", text="Datenschutz ungeklärt")
+    annotation = annotations.raise_annotation(session, card_id=card.id, data=concern, actor="Test")
+    category = annotations.create_category(session, data=CategoryCreate(name="Test"), actor="Test")
     owner = session.get(User, admin.id)
     assert owner is not None
     _plain, token = tokens.create_token(session, user=owner, name="spare")
@@ -152,6 +176,8 @@ def build_world(session: Session, admin: User) -> dict[str, Any]:
         "user_id": make_user(session).id,
         "token_id": token.id,
         "link_id": link.id,
+        "annotation_id": annotation.id,
+        "category_id": category.id,
     }
 
 

@@ -2,7 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from app import migrate
 from app.db import Database, make_engine
@@ -10,6 +10,9 @@ from app.models import metadata
 from tests.conftest import DatabaseFactory
 
 TABLES = {
+    "annotation",
+    "annotation_category",
+    "annotation_note",
     "board",
     "phase",
     "department",
@@ -28,6 +31,28 @@ TABLES = {
 }
 
 
+SEEDED_CATEGORIES = [
+    "Datenschutz",
+    "Personalrat/Mitbestimmung",
+    "Recht/Vergabe",
+    "Technik/Schnittstellen",
+    "Ressourcen/Zeit",
+    "Akzeptanz/Gewohnheit",
+    "Finanzierung/Fördermittel",
+    "Sonstiges",
+]
+
+
+def _category_names(url: str) -> list[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT name FROM annotation_category ORDER BY position")
+            return list(connection.execute(query).scalars())
+    finally:
+        engine.dispose()
+
+
 def _tables(url: str) -> set[str]:
     engine = make_engine(url)
     try:
@@ -40,6 +65,7 @@ def test_upgrade_downgrade_upgrade(database_factory: DatabaseFactory) -> None:
     url = database_factory.create()
     migrate.upgrade(url)
     assert _tables(url) == TABLES
+    assert _category_names(url) == SEEDED_CATEGORIES
     migrate.downgrade(url, "base")
     assert _tables(url) == set()
     migrate.upgrade(url)
@@ -69,3 +95,26 @@ def test_fresh_database_is_not_ready_until_migrated(database_factory: DatabaseFa
         assert not migrate.at_head(db.engine, db.url)
     finally:
         db.dispose()
+
+
+def test_boards_that_exist_before_the_annotations_keep_blocked_cards_out_of_wip(
+    database_factory: DatabaseFactory,
+) -> None:
+    url = database_factory.create()
+    migrate.upgrade(url, "9ce389f81496")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO board (name, description, archived, restricted, last_seq,"
+                    " created_at, updated_at) VALUES ('Alt', '', false, false, 0,"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+        migrate.upgrade(url)
+        with engine.connect() as connection:
+            value = connection.execute(text("SELECT wip_counts_blocked FROM board")).scalar_one()
+    finally:
+        engine.dispose()
+    assert value in (False, 0)
