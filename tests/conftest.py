@@ -93,6 +93,10 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Datab
 def database_url(database_factory: DatabaseFactory) -> str:
     url = database_factory.create()
     migrate.upgrade(url)
+    # Data migrations seed rows (annotation categories): every test starts from empty tables.
+    database = Database(url)
+    _empty_tables(database)
+    database.dispose()
     return url
 
 

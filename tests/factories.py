@@ -7,6 +7,8 @@ from sqlmodel import Session
 
 from app.accounts import service as accounts
 from app.accounts.models import Role, User, UserCreate
+from app.annotations import service as annotations
+from app.annotations.models import Annotation, AnnotationCategory, AnnotationCreate, CategoryCreate
 from app.boards import service as boards
 from app.boards.models import Board, BoardCreate, Phase, PhaseCreate
 from app.cards import service as cards
@@ -69,3 +71,18 @@ def make_card(session: Session, board: Board, **overrides: Any) -> Card:
         values["phase_id"] = phases_of(session, board)[0].id
     assert board.id is not None
     return cards.create_card(session, board_id=board.id, data=CardCreate(**values), actor=ACTOR)
+
+
+def make_annotation(session: Session, card: Card, **overrides: Any) -> Annotation:
+    values: dict[str, Any] = {"kind": "concern", "text": f"Bedenken {next(_numbers)}"}
+    values.update(overrides)
+    assert card.id is not None
+    return annotations.raise_annotation(
+        session, card_id=card.id, data=AnnotationCreate(**values), actor=ACTOR
+    )
+
+
+def make_category(session: Session, **overrides: Any) -> AnnotationCategory:
+    values: dict[str, Any] = {"name": f"Kategorie {next(_numbers)}"}
+    values.update(overrides)
+    return annotations.create_category(session, data=CategoryCreate(**values), actor=ACTOR)

@@ -113,8 +113,10 @@ def blocked_times(
     now = now or clock.now()
     intervals: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     for span in spans(annotation_events(session, board_id=board_id, card_ids=card_ids)):
-        if span.blocks:
-            intervals[span.card_id].append((span.start, span.end))
+        if span.blocks and span.start < now:
+            # As it was at `now`: a later end (or change) is still open then.
+            end = span.end if span.end is not None and span.end <= now else None
+            intervals[span.card_id].append((span.start, end))
     return {card_id: _union(found, now) for card_id, found in intervals.items()}
 
 

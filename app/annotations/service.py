@@ -190,7 +190,7 @@ def _transition(annotation: Annotation, data: AnnotationUpdate) -> AnnotationSta
                 "an annotation under discussion is resolved or withdrawn, not set back to open"
             )
         else:
-            message = f"the annotation is {str(annotation.status)}; reopen it first"
+            message = f"the annotation is {annotation.status!s}; reopen it first"
         raise Conflict(message, field="status", status=str(annotation.status))
     if data.resolution is not None and target != AnnotationStatus.resolved:
         raise InvalidInput("resolution", "a resolution is given only when resolving")
@@ -270,15 +270,22 @@ def _check_category_name(session: Session, name: str, category_id: int | None) -
         raise Conflict(f"a category named '{name}' exists already", field="name")
 
 
+def _place(
+    others: list[AnnotationCategory], category: AnnotationCategory, position: int | None
+) -> None:
+    """Put the category at `position` (None: last) and number the list 0..n-1 again."""
+    ordered = list(others)
+    ordered.insert(len(ordered) if position is None else min(position, len(ordered)), category)
+    for index, item in enumerate(ordered):
+        if item.position != index:
+            item.position = index
+
+
 def create_category(session: Session, *, data: CategoryCreate, actor: str) -> AnnotationCategory:
     """A new category (default: last in the list); logs annotation_category.created."""
     _check_category_name(session, data.name, None)
-    if data.position is None:
-        last = max((c.position for c in list_categories(session)), default=-1)
-        position = last + 1
-    else:
-        position = data.position
-    category = AnnotationCategory(name=data.name, position=position)
+    category = AnnotationCategory(name=data.name)
+    _place(list_categories(session), category, data.position)
     session.add(category)
     session.flush()
     events.append(
@@ -304,8 +311,12 @@ def update_category(
     if "name" in changes:
         _check_category_name(session, changes["name"], category_id)
     before = _category_json(category)
+    position = changes.pop("position", None)
     for field, value in changes.items():
         setattr(category, field, value)
+    if position is not None:
+        others = [c for c in list_categories(session) if c.id != category_id]
+        _place(others, category, position)
     events.record_update(
         session,
         category,

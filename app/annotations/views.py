@@ -170,7 +170,7 @@ def raise_form(
         data = AnnotationCreate.model_validate(form.values())
         return service.raise_annotation(session, card_id=card_id, data=data, actor=principal.name)
 
-    draft = {"form": "raise", "values": form.raw, "focus": f"card-{card_id}-raise-text"}
+    draft = {"form": "raise", "typed": form.raw, "focus": f"card-{card_id}-raise-text"}
     return _respond(
         request,
         session,
@@ -202,7 +202,7 @@ def edit_form(
     draft = {
         "form": "edit",
         "annotation_id": annotation_id,
-        "values": form.raw,
+        "typed": form.raw,
         "focus": f"annotation-{annotation_id}-edit-text",
     }
     return _respond(
@@ -244,7 +244,7 @@ def status_form(
     draft = {
         "form": status.value,
         "annotation_id": annotation_id,
-        "values": closing,
+        "typed": closing,
         "focus": f"annotation-{annotation_id}-{field}"
         if field
         else f"annotation-{annotation_id}-error",
@@ -284,7 +284,7 @@ def note_form(
     draft = {
         "form": "note",
         "annotation_id": annotation_id,
-        "values": {"text": text},
+        "typed": {"text": text},
         "focus": f"annotation-{annotation_id}-note",
     }
     return _respond(

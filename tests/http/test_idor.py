@@ -12,7 +12,7 @@ from app.accounts.models import Role
 from app.boards import service as boards
 from app.db import Database
 from app.events import service as events
-from tests.factories import ACTOR, make_board, make_card, make_user
+from tests.factories import ACTOR, make_annotation, make_board, make_card, make_user
 from tests.helpers import dump
 
 SECRET = "Geheime Personalmaßnahme"
@@ -23,6 +23,7 @@ def setup(app: FastAPI, db: Database, session: Session) -> dict[str, Any]:
     mine = make_board(session, name="Maßnahmen 2026")
     theirs = make_board(session, name="Personalamt")
     card = make_card(session, theirs, title=SECRET)
+    annotation = make_annotation(session, card, kind="resistance", text=f"{SECRET}: Widerstand")
     my_card = make_card(session, mine, title="Mängelmelder")
     owner = make_user(session, role=Role.lotse)
     outsider = make_user(session, role=Role.lotse)
@@ -44,6 +45,7 @@ def setup(app: FastAPI, db: Database, session: Session) -> dict[str, Any]:
         "owner_token": owner_token.id,
         "owner": owner.id,
         "seq": events.list_events(session, board_id=theirs.id)[-1].seq,
+        "annotation": annotation.id,
     }
 
 
@@ -69,10 +71,26 @@ REQUESTS = [
     ("DELETE", "/api/v1/boards/{mine}/phases/{my_phase}?target_phase_id={phase}", None),
     ("POST", "/api/v1/cards/{my_card}/move", {"phase_id": "{phase}", "position": 0, "version": 1}),
     ("DELETE", "/api/v1/boards/{mine}/screen-links/{link}", None),
+    ("GET", "/api/v1/cards/{card}/annotations", None),
+    ("POST", "/api/v1/cards/{card}/annotations", {"kind": "concern", "text": "X"}),
+    ("GET", "/api/v1/annotations/{annotation}", None),
+    ("PATCH", "/api/v1/annotations/{annotation}", {"version": 1, "text": "X"}),
+    ("POST", "/api/v1/annotations/{annotation}/notes", {"text": "X"}),
+    ("GET", "/api/v1/boards/{theirs}/annotations", None),
     ("GET", "/boards/{theirs}", None),
     ("GET", "/boards/{theirs}/archive", None),
     ("GET", "/cards/{card}", None),
     ("POST", "/cards/{card}/move", {"phase_id": "{phase}", "position": "1", "version": "1"}),
+    ("GET", "/boards/{theirs}/bedenken", None),
+    ("GET", "/cards/{card}/verlauf", None),
+    ("POST", "/cards/{card}/annotations", {"kind": "concern", "text": "X"}),
+    ("POST", "/annotations/{annotation}", {"version": "1", "kind": "concern", "text": "X"}),
+    (
+        "POST",
+        "/annotations/{annotation}/status",
+        {"version": "1", "status": "resolved", "resolution": "X"},
+    ),
+    ("POST", "/annotations/{annotation}/notes", {"text": "X"}),
 ]
 
 
@@ -117,3 +135,11 @@ def test_restricted_board_is_missing_from_lists_but_shown_to_members(
     member = TestClient(app, headers={"Authorization": f"Bearer {plain}"})
     assert member.get(f"/api/v1/boards/{setup['theirs']}").status_code == 200
     assert SECRET in member.get(f"/api/v1/boards/{setup['theirs']}/cards").text
+
+
+def test_a_foreign_card_named_in_a_filter_of_my_board_shows_nothing(setup: dict[str, Any]) -> None:
+    client = setup["client"]
+    url = f"/api/v1/boards/{setup['mine']}/annotations?card={setup['card']}"
+    response = client.get(url)
+    assert response.status_code == 200 and response.json() == []
+    assert SECRET not in client.get(f"/boards/{setup['mine']}/bedenken").text

@@ -15,6 +15,8 @@ from websockets.sync.client import ClientConnection, connect
 from app.accounts import members, tokens
 from app.accounts import service as accounts
 from app.accounts.models import Role, UserUpdate
+from app.annotations import service as annotations
+from app.annotations.models import AnnotationUpdate
 from app.boards import service as boards
 from app.cards import service as cards
 from app.cards.models import CardMove, CardUpdate
@@ -22,7 +24,14 @@ from app.db import Database
 from app.people import service as people
 from app.people.models import DepartmentUpdate
 from app.settings import Settings
-from tests.factories import ACTOR, make_board, make_card, make_department, make_user
+from tests.factories import (
+    ACTOR,
+    make_annotation,
+    make_board,
+    make_card,
+    make_department,
+    make_user,
+)
 from tests.live import LiveServer
 
 
@@ -315,3 +324,44 @@ def test_a_renamed_department_makes_every_open_board_re_render(
             make_department(session, name="Kämmerei", code="KÄ")
             make_card(session, first)
         assert _message(one)["type"] == "event"
+
+
+def test_an_annotation_reaches_desks_and_screens_with_the_card_as_it_now_looks(
+    server: LiveServer, db: Database
+) -> None:
+    with db.session() as session:
+        board = make_board(session)
+        department = make_department(session, name="Bauamt", code="BA")
+        card = make_card(session, board, department_id=department.id)
+        plain, _link = tokens.create_screen_link(session, board_id=board.id, name="TV", actor=ACTOR)
+    token = _token(db)
+    with (
+        _open(server, board.id, additional_headers={"Authorization": f"Bearer {token}"}) as desk,
+        _open(server, board.id, additional_headers={"Authorization": f"Bearer {plain}"}) as wall,
+    ):
+        assert _message(desk)["type"] == _message(wall)["type"] == "hello"
+        with db.session() as session:
+            annotation = make_annotation(
+                session, card, kind="resistance", severity="high", blocks_card=True, text="Nein"
+            )
+        for client in (desk, wall):
+            message = _message(client)
+            assert message["event"]["type"] == "annotation.raised"  # type: ignore[index]
+            live = message["live"]
+            [state] = live["cards"]  # type: ignore[index]
+            # The card's own version is unchanged; its markers are new.
+            assert (state["id"], state["version"]) == (card.id, card.version)
+            assert state["marks"].startswith("0.1high.1.")
+            assert "Blockiert: Nein" in state["html"]
+        assert "Offene Bedenken und Widerstände" in message["live"]["tally_html"]  # type: ignore[index]
+        with db.session() as session:
+            annotations.update_annotation(
+                session,
+                annotation_id=annotation.id,
+                data=AnnotationUpdate(version=1, status="resolved", resolution="Geklärt"),
+                actor=ACTOR,
+            )
+        resolved = _message(desk)["live"]["cards"][0]  # type: ignore[index]
+        assert resolved["marks"] == "" and "Blockiert" not in resolved["html"]
+        wall_tally = _message(wall)["live"]["tally_html"]  # type: ignore[index]
+        assert "Keine offenen Bedenken oder Widerstände." in wall_tally

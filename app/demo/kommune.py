@@ -1,4 +1,5 @@
-"""The demo Kommune "Musterstadt": departments, lotsen and 100 measures with ten weeks of history.
+"""The demo Kommune "Musterstadt": departments, lotsen, 100 measures and their concerns and
+resistances, with ten weeks of history.
 
 Everything goes through the services, with the clock set back, so the event log, the card
 history and later reports see a believable past.
@@ -11,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -23,6 +25,7 @@ from app.boards.models import BoardCreate, PhaseCreate, WipMode
 from app.cards import service as cards
 from app.cards.models import CardCreate, CardMove, CardUpdate, Priority, Size
 from app.db import Database, ident
+from app.demo import annotations as stories
 from app.errors import WipLimitReached
 from app.people import service as people
 from app.people.models import DepartmentCreate, LotseCreate
@@ -250,16 +253,25 @@ def load_demo(db: Database, *, now: datetime | None = None) -> bool:
                 phases=PHASES,
             )
             departments, lotsen = _people(session)
+            used = sorted({story.category for story in stories.STORIES})
+            categories = stories.ensure_categories(session, used, SETUP_ACTOR)
         phase_ids = [ident(p) for p in boards.list_phases(session, board_id=ident(board))]
         measures = _plan(rng, at, departments, lotsen)
-        queue = [(m.steps[0][0], index, 0) for index, m in enumerate(measures)]
+        told = stories.scripts(rng, measures, departments, lotsen, categories)
+        # Measures and stories in one timeline, so seqs and times in the log rise together.
+        timelines: list[Any] = [*measures, *told]
+        queue = [(t.steps[0][0], index, 0) for index, t in enumerate(timelines)]
         heapq.heapify(queue)
         while queue:
             moment, index, step = heapq.heappop(queue)
-            measure = measures[index]
+            timeline = timelines[index]
             with clock.frozen_at(at(moment)):
                 try:
-                    _act(session, measure, measure.steps[step][1], ident(board), phase_ids, rng)
+                    if isinstance(timeline, stories.Script):
+                        timeline.act(session, step)
+                    else:
+                        action = timeline.steps[step][1]
+                        _act(session, timeline, action, ident(board), phase_ids, rng)
                 except WipLimitReached:
                     session.rollback()
                     # The pilot phase is full: try again a day or two later, as a team would.
@@ -267,8 +279,8 @@ def load_demo(db: Database, *, now: datetime | None = None) -> bool:
                     if retry < LAST:
                         heapq.heappush(queue, (retry, index, step))
                     continue
-            if step + 1 < len(measure.steps):
-                later = max(measure.steps[step + 1][0], moment)
+            if step + 1 < len(timeline.steps):
+                later = max(timeline.steps[step + 1][0], moment)
                 heapq.heappush(queue, (later, index, step + 1))
     return True
 
