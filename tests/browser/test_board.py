@@ -90,6 +90,7 @@ def test_move_a_card_with_the_keyboard_only(
     dialog = page.locator("#card-dialog")
     expect(dialog).to_be_visible()
     page.keyboard.press("Tab")  # close button
+    page.keyboard.press("Tab")  # the dialog's first tab, "Maßnahme" (the one selected)
     page.keyboard.press("Tab")  # phase
     expect(page.locator("#move-phase")).to_be_focused()
     page.keyboard.press("ArrowDown")

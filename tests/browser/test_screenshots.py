@@ -32,6 +32,20 @@ def test_demo_board_screenshots(
     page.locator(".card__title a").first.click()
     expect(page.locator("#card-dialog")).to_be_visible()
     page.screenshot(path=str(OUTPUT / f"demo-card-dialog-{width}x{height}.png"))
+    # The demo's concerns and resistances: markers on the board, a card's section, the overview.
+    page.goto(f"{live_server.url}/boards/1")
+    expect(page.locator(".mark--blocked")).to_have_count(3)
+    page.get_by_role("link", name="Elektronische Zeiterfassung").click()
+    page.get_by_role("tab", name="Bedenken & Widerstände").click()
+    expect(page.locator(".annotation")).to_have_count(1)
+    page.screenshot(path=str(OUTPUT / f"demo-card-annotations-{width}x{height}.png"))
+    page.get_by_role("tab", name="Verlauf").click()
+    page.screenshot(path=str(OUTPUT / f"demo-card-history-{width}x{height}.png"))
+    page.goto(f"{live_server.url}/boards/1/bedenken")
+    expect(page.locator("#overview-counter")).to_contain_text(
+        "12 offen, 13 gelöst oder zurückgezogen"
+    )
+    page.screenshot(path=str(OUTPUT / f"demo-annotations-{width}x{height}.png"), full_page=True)
     context.close()
 
 
