@@ -111,8 +111,15 @@ def _panel(
         context,
         block="annotations",
         status_code=status_code,
-        trigger=trigger,
+        trigger=trigger if announce or focus else None,
     )
+
+
+@router.get("/cards/{card_id}/annotations", response_class=HTMLResponse)
+def card_annotations(request: Request, card: CardDep, session: SessionDep) -> HTMLResponse:
+    """The card's concerns and resistances as its dialog shows them (an open dialog follows
+    changes made elsewhere with this)."""
+    return _panel(request, session, card)
 
 
 def _respond(

@@ -12,7 +12,7 @@ from app.accounts import members, tokens
 from app.accounts import service as accounts
 from app.accounts.access import Admin, client_ip
 from app.boards import service
-from app.boards.models import Board, PhaseCreate, PhaseUpdate
+from app.boards.models import Board, BoardUpdate, PhaseCreate, PhaseUpdate
 from app.cards.texts import error_message, validation_message
 from app.db import SessionDep, ident
 from app.errors import DomainError
@@ -90,6 +90,29 @@ class PhaseForm:
             "wip_mode": wip_mode,
             "is_done": is_done,
         }
+
+
+@router.post("/boards/{board_id}/wip-rule")
+def wip_rule_form(
+    request: Request,
+    board: BoardDep,
+    session: SessionDep,
+    principal: Admin,
+    wip_counts_blocked: Annotated[bool, Form()] = False,
+) -> Response:
+    """Whether blocked cards count toward the phases' WIP limits."""
+    board_id = ident(board)
+    return _apply(
+        request,
+        session,
+        board,
+        lambda: service.update_board(
+            session,
+            board_id=board_id,
+            data=BoardUpdate(wip_counts_blocked=wip_counts_blocked),
+            actor=principal.name,
+        ),
+    )
 
 
 @router.post("/boards/{board_id}/phases")

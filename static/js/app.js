@@ -158,6 +158,63 @@
     }
   });
 
+  // --- an open card dialog follows changes made elsewhere, never over what is being typed ---
+  function isDirty(root) {
+    return Array.prototype.some.call(root.querySelectorAll("input, textarea, select"), function (field) {
+      if (field.type === "hidden") return false;
+      if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
+      if (field.tagName === "SELECT") {
+        // Without a `selected` option the browser shows the first one.
+        const initial = Array.prototype.findIndex.call(field.options, function (option) {
+          return option.defaultSelected;
+        });
+        return field.selectedIndex !== Math.max(initial, 0);
+      }
+      return field.value !== field.defaultValue;
+    });
+  }
+
+  function refreshPart(element, url, swap) {
+    const focused = element.contains(document.activeElement) ? document.activeElement.id : "";
+    htmx.ajax("GET", url, { target: element, swap: swap }).then(function () {
+      const again = focused && document.getElementById(focused);
+      if (again) again.focus();
+    });
+  }
+
+  function offerUpdate(panel, url) {
+    if (panel.querySelector("[data-stale-notice]")) return;
+    const notice = document.createElement("p");
+    notice.className = "notice";
+    notice.setAttribute("role", "status");
+    notice.dataset.staleNotice = "true";
+    notice.textContent = panel.dataset.staleText + " ";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button--quiet";
+    button.textContent = panel.dataset.staleButton;
+    button.addEventListener("click", function () { refreshPart(panel, url, "outerHTML"); });
+    notice.appendChild(button);
+    panel.insertBefore(notice, panel.firstChild);
+  }
+
+  document.addEventListener("lotsenboard:event", function (event) {
+    const change = event.detail || {};
+    const box = dialog();
+    const detail = box && box.open ? box.querySelector(".card-detail") : null;
+    if (!detail || !change.card_id || detail.dataset.cardId !== String(change.card_id)) return;
+    const base = "/cards/" + change.card_id;
+    const timeline = document.getElementById("card-" + change.card_id + "-timeline");
+    if (timeline && Number(timeline.dataset.seq) < change.seq) {
+      timeline.dataset.seq = String(change.seq);
+      refreshPart(timeline, base + "/verlauf", "innerHTML");
+    }
+    const panel = document.getElementById("card-" + change.card_id + "-annotations");
+    if (!panel || change.type.indexOf("annotation.") !== 0 || Number(panel.dataset.seq) >= change.seq) return;
+    if (isDirty(panel)) offerUpdate(panel, base + "/annotations");
+    else refreshPart(panel, base + "/annotations", "outerHTML");
+  });
+
   document.addEventListener("htmx:responseError", function () {
     toast(document.body.dataset.msgFailed);
   });

@@ -90,7 +90,13 @@
     if (message.seq > lastSeq + 1) return catchUp(); // a gap: fetch what was missed
     return applyEvent(message.event, message.live || {}).then(function () {
       if (message.seq > lastSeq) lastSeq = message.seq;
+      tell(message.event);
     });
+  }
+
+  function tell(event) {
+    // Other parts of the page (an open card dialog) follow the changes that concern them.
+    document.dispatchEvent(new CustomEvent("lotsenboard:event", { detail: event }));
   }
 
   function isStructural(type) {
@@ -145,6 +151,7 @@
         const applied = ids.length ? fetchStates(ids, null).then(applyStates) : Promise.resolve();
         return applied.then(function () {
           if (newest > lastSeq) lastSeq = newest;
+          events.forEach(tell);
           if (head > lastSeq) return catchUp();
           return null;
         });

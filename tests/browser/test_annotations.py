@@ -51,6 +51,8 @@ def test_a_resistance_raised_in_one_browser_shows_live_on_the_other_desk_overvie
     expect(wall.locator("#live-status")).to_have_attribute("data-state", "live")
     expect(wall.locator("#annotation-tally")).to_contain_text("Keine offenen")
 
+    # The other desk has the same card open: its dialog follows too.
+    open_annotations_tab(other, ids["a"])
     open_annotations_tab(page, ids["a"])
     page.get_by_text("Bedenken oder Widerstand erfassen").click()
     form = page.locator(f"#card-{ids['a']}-annotations form.annotation-form")
@@ -71,6 +73,30 @@ def test_a_resistance_raised_in_one_browser_shows_live_on_the_other_desk_overvie
     )
     expect(card).to_have_class("card card--normal card--blocked")
     assert other.evaluate("window.notReloaded") is True
+    other_panel = other.locator(f"#card-{ids['a']}-annotations")
+    expect(other_panel).to_contain_text("Der Personalrat befürchtet eine Leistungskontrolle.")
+    expect(other.locator(f"#card-{ids['a']}-annotation-count")).to_have_text("(1)")
+    expect(other.locator(f"#card-{ids['a']}-timeline")).to_contain_text("Widerstand erfasst")
+
+    # Someone adds a note while the other desk is typing one: nothing typed is lost.
+    other_panel.get_by_label("Notiz hinzufügen").fill("Ich kläre das mit dem Personalrat.")
+    with db.session() as session:
+        [raised] = queries.list_for_card(session, card_id=ids["a"])
+    with db.session(write=True) as session:
+        annotations.add_note(
+            session,
+            annotation_id=raised.id,
+            data=NoteCreate(text="Der Personalrat tagt am Donnerstag."),
+            actor="Jana Kuhn",
+        )
+    expect(other_panel.locator("[data-stale-notice]")).to_contain_text(
+        "Inzwischen hat jemand hier etwas geändert", timeout=LIVE
+    )
+    expect(other_panel.get_by_label("Notiz hinzufügen")).to_have_value(
+        "Ich kläre das mit dem Personalrat."
+    )
+    other_panel.get_by_role("button", name="Aktualisieren").click()
+    expect(other_panel).to_contain_text("Der Personalrat tagt am Donnerstag.")
 
     expect(overview.locator("#board-view")).to_contain_text(
         "Der Personalrat befürchtet", timeout=LIVE

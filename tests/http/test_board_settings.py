@@ -94,3 +94,27 @@ def test_user_forms_create_change_role_and_refuse_bad_input(
         data={"email": "NEU@musterstadt.de", "name": "N", "role": "viewer", "password": "x" * 12},
     )
     assert duplicate.status_code == 409
+
+
+def test_whether_blocked_cards_count_toward_wip_is_a_board_setting(
+    client: TestClient, session: Session
+) -> None:
+    board = make_board(session)
+    page = client.get(f"/boards/{board.id}/settings")
+    assert "Blockierte Karten zählen zum WIP-Limit" in page.text
+    assert 'name="wip_counts_blocked" value="true">' in page.text  # off by default
+    on = client.post(
+        f"/boards/{board.id}/wip-rule", data={"wip_counts_blocked": "true"}, follow_redirects=False
+    )
+    assert on.status_code == 303
+    session.rollback()  # a new read transaction sees the change …
+    session.expire_all()  # … and objects read before are read again
+    assert boards.get_board(session, board_id=board.id).wip_counts_blocked is True
+    assert (
+        'name="wip_counts_blocked" value="true" checked>'
+        in client.get(f"/boards/{board.id}/settings").text
+    )
+    client.post(f"/boards/{board.id}/wip-rule", data={}, follow_redirects=False)
+    session.rollback()  # a new read transaction sees the change …
+    session.expire_all()  # … and objects read before are read again
+    assert boards.get_board(session, board_id=board.id).wip_counts_blocked is False

@@ -83,6 +83,7 @@ REQUESTS = [
     ("POST", "/cards/{card}/move", {"phase_id": "{phase}", "position": "1", "version": "1"}),
     ("GET", "/boards/{theirs}/bedenken", None),
     ("GET", "/cards/{card}/verlauf", None),
+    ("GET", "/cards/{card}/annotations", None),
     ("POST", "/cards/{card}/annotations", {"kind": "concern", "text": "X"}),
     ("POST", "/annotations/{annotation}", {"version": "1", "kind": "concern", "text": "X"}),
     (
