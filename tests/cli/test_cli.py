@@ -5,7 +5,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx2 as httpx
@@ -13,6 +15,7 @@ import pytest
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
+from app.annotations.models import Annotation
 from app.boards.models import Board
 from app.cards.models import Card
 from app.cli import cli
@@ -50,6 +53,19 @@ def _counts(url: str) -> tuple[int, int, int]:
         db.dispose()
 
 
+OPEN = ("open", "discussing")
+
+
+def _annotations(url: str) -> Counter[tuple[str, str, bool]]:
+    db = Database(url)
+    try:
+        with db.session() as session:
+            rows = session.exec(select(Annotation)).all()
+            return Counter((str(a.status), str(a.kind), a.blocks_card) for a in rows)
+    finally:
+        db.dispose()
+
+
 def test_migrate_then_demo_twice_loads_the_demo_once(fresh_url: str) -> None:
     result = runner.invoke(cli, ["migrate"])
     assert result.exit_code == 0, result.output
@@ -61,6 +77,27 @@ def test_migrate_then_demo_twice_loads_the_demo_once(fresh_url: str) -> None:
     loaded = _counts(fresh_url)
     boards, cards, events = loaded
     assert boards == 1 and 90 <= cards <= 110 and events > cards
+    raised = _annotations(fresh_url)
+    # About 25 concerns and resistances in every status, some blocking their measure.
+    assert 20 <= sum(raised.values()) <= 30
+    assert {status for status, _kind, _blocks in raised} == {
+        "open",
+        "discussing",
+        "resolved",
+        "withdrawn",
+    }
+    assert {kind for _status, kind, _blocks in raised} == {"concern", "resistance"}
+    assert sum(n for (status, _k, blocks), n in raised.items() if blocks and status in OPEN) >= 2
+    db = Database(fresh_url)
+    try:
+        with db.session() as session:
+            log = session.exec(select(Event).where(Event.board_id == 1).order_by(Event.seq)).all()
+    finally:
+        db.dispose()
+    # One believable past: seqs and times rise together, nothing lies in the future.
+    times = [event.created_at for event in log]
+    assert times == sorted(times) and times[-1] <= datetime.now(UTC)
+    assert [event.seq for event in log] == list(range(1, len(log) + 1))
     for args in (["demo"], ["demo", "--if-empty"]):
         result = runner.invoke(cli, args)
         assert result.exit_code == 0, result.output
