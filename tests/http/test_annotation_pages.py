@@ -367,7 +367,7 @@ def test_the_wall_screen_shows_markers_and_the_tally_per_department(
     plain, _link = tokens.create_screen_link(session, board_id=board.id, name="TV", actor=ACTOR)
     screen = TestClient(client.app).get(f"/screen/{plain}")
     assert screen.status_code == 200
-    assert "Offene Bedenken und Widerstände" in screen.text
+    assert '<h2 class="tally__title">Offen: ' in screen.text
     tally = screen.text.split('id="annotation-tally"', 1)[1]
     assert 'title="Bauamt">BA</span>' in tally and "1 Widerstand" in tally and "1 Bedenken" in tally
     assert 'data-short="1"' in screen.text

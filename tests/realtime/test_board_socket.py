@@ -353,7 +353,7 @@ def test_an_annotation_reaches_desks_and_screens_with_the_card_as_it_now_looks(
             assert (state["id"], state["version"]) == (card.id, card.version)
             assert state["marks"].startswith("0.1high.1.")
             assert "Blockiert: Nein" in state["html"]
-        assert "Offene Bedenken und Widerstände" in message["live"]["tally_html"]  # type: ignore[index]
+        assert "Offen: " in message["live"]["tally_html"]  # type: ignore[index]
         with db.session() as session:
             annotations.update_annotation(
                 session,
