@@ -9,7 +9,8 @@ from app.web.i18n import datetime_format
 from app.web.i18n import gettext as _
 
 
-def _field_label(field: str) -> str:
+def field_label(field: str) -> str:
+    """A field as the forms name it."""
     labels = {
         "title": _("Title"),
         "description": _("Description"),
@@ -100,7 +101,7 @@ def error_message(error: DomainError) -> str:
     if isinstance(error, NotFound):
         return _("This item no longer exists. The board now shows the current state.")
     if isinstance(error, InvalidInput):
-        return _("%(field)s: %(message)s", field=_field_label(error.field), message=error.message)
+        return _("%(field)s: %(message)s", field=field_label(error.field), message=error.message)
     return _("The change was not saved: %(reason)s", reason=error.message)
 
 
@@ -108,4 +109,4 @@ def validation_message(error: ValidationError) -> str:
     """The first invalid field, named as the form names it."""
     first = error.errors()[0]
     field = str(first["loc"][-1]) if first.get("loc") else ""
-    return _("%(field)s: %(message)s", field=_field_label(field), message=first.get("msg", ""))
+    return _("%(field)s: %(message)s", field=field_label(field), message=first.get("msg", ""))

@@ -11,6 +11,7 @@ from app.annotations.queries import excerpt
 from app.annotations.texts import kind_label, severity_label, status_label
 from app.boards.models import Phase
 from app.cards.models import Card
+from app.cards.texts import field_label
 from app.events import names
 from app.events.models import Event
 from app.people.models import Department, Lotse
@@ -18,6 +19,18 @@ from app.web.i18n import date_format
 from app.web.i18n import gettext as _
 
 PAGE_SIZE = 25
+# The fields whose old and new values the Verlauf names (others: "changed", or not at all).
+CARD_FIELDS = ("title", "department_id", "lotse_id", "priority", "size", "due_date", "tags")
+ANNOTATION_FIELDS = (
+    "kind",
+    "severity",
+    "category_id",
+    "department_id",
+    "raised_by_id",
+    "blocks_card",
+    "next_step_lotse_id",
+    "next_step_date",
+)
 NOTHING = "–"
 QUOTE_CHARS = 200
 
@@ -118,23 +131,16 @@ class _Names:
 
     def _card_fields(self, payload: dict[str, Any]) -> list[str]:
         before, after = payload.get("before") or {}, payload.get("after") or {}
-        labels = {
-            "title": _("Title"),
-            "department_id": _("Department"),
-            "lotse_id": _("Lotse"),
-            "priority": _("Priority"),
-            "size": _("Size"),
-            "due_date": _("Due date"),
-            "tags": _("Tags"),
-        }
         details = []
         for key in after:
             if key == "description":
                 details.append(_("Description changed"))
-            elif key in labels:
-                old, new = self._value(key, before.get(key)), self._value(key, after[key])
-                details.append(f"{labels[key]}: {old} → {new}")
+            elif key in CARD_FIELDS:
+                details.append(self._change(key, before.get(key), after[key]))
         return details
+
+    def _change(self, key: str, old: Any, new: Any) -> str:
+        return f"{field_label(key)}: {self._value(key, old)} → {self._value(key, new)}"
 
     def _value(self, key: str, value: Any) -> str:
         if value is None or value == [] or value == "":
@@ -172,9 +178,8 @@ class _Names:
         if kind == names.ANNOTATION_RAISED:
             entry.summary = _("%(kind)s raised", kind=what)
             entry.details = [
-                f"{_('Severity')}: {severity_label(after.get('severity'))}",
-                f"{_('Category')}: {self._value('category_id', after.get('category_id'))}",
-                f"{_('Department')}: {self._value('department_id', after.get('department_id'))}",
+                f"{field_label(key)}: {self._value(key, after.get(key))}"
+                for key in ("severity", "category_id", "department_id")
             ]
             if after.get("blocks_card"):
                 entry.details.append(_("Blocks the measure"))
@@ -198,25 +203,14 @@ class _Names:
 
     def _annotation_fields(self, payload: dict[str, Any]) -> list[str]:
         before, after = payload.get("before") or {}, payload.get("after") or {}
-        labels = {
-            "kind": _("Kind"),
-            "severity": _("Severity"),
-            "category_id": _("Category"),
-            "department_id": _("Department"),
-            "raised_by_id": _("Raised by"),
-            "blocks_card": _("Blocks the measure"),
-            "next_step_lotse_id": _("Next step by"),
-            "next_step_date": _("Next step until"),
-        }
         details = []
         for key in after:
             if key == "text":
                 details.append(_("Text changed"))
             elif key == "next_step":
-                details.append(f"{_('Next step')}: {after[key] or NOTHING}")
-            elif key in labels:
-                old, new = self._value(key, before.get(key)), self._value(key, after[key])
-                details.append(f"{labels[key]}: {old} → {new}")
+                details.append(f"{field_label(key)}: {after[key] or NOTHING}")
+            elif key in ANNOTATION_FIELDS:
+                details.append(self._change(key, before.get(key), after[key]))
         return details
 
 
