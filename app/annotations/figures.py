@@ -67,6 +67,21 @@ def annotation_events(
     return list(session.exec(statement.order_by(col(Event.seq))))
 
 
+@dataclass(frozen=True)
+class Log:
+    """A board's annotation events (of some cards) and the spans they replay to: read once,
+    asked many questions."""
+
+    events: list[Event]
+    spans: list[Span]
+
+
+def load(session: Session, *, board_id: int, card_ids: Iterable[int] | None = None) -> Log:
+    """Read the board's annotation events (of those cards) and replay them."""
+    events = annotation_events(session, board_id=board_id, card_ids=card_ids)
+    return Log(events, spans(events))
+
+
 def spans(events: Iterable[Event]) -> list[Span]:
     """Each annotation's states over time, replayed from its events."""
     result: list[Span] = []
@@ -102,17 +117,11 @@ class BlockedTime:
         return self.since is not None
 
 
-def blocked_times(
-    session: Session,
-    *,
-    board_id: int,
-    card_ids: Iterable[int] | None = None,
-    now: datetime | None = None,
-) -> dict[int, BlockedTime]:
+def blocked_times(log: Log, *, now: datetime | None = None) -> dict[int, BlockedTime]:
     """Per card (that was ever blocked), its blocked time up to `now`."""
     now = now or clock.now()
     intervals: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
-    for span in spans(annotation_events(session, board_id=board_id, card_ids=card_ids)):
+    for span in log.spans:
         if span.blocks and span.start < now:
             # As it was at `now`: a later end (or change) is still open then.
             end = span.end if span.end is not None and span.end <= now else None
@@ -124,7 +133,7 @@ def blocked_time(
     session: Session, *, board_id: int, card_id: int, now: datetime | None = None
 ) -> BlockedTime:
     """One card's blocked time (zero when it was never blocked)."""
-    found = blocked_times(session, board_id=board_id, card_ids=[card_id], now=now)
+    found = blocked_times(load(session, board_id=board_id, card_ids=[card_id]), now=now)
     return found.get(card_id, BlockedTime(timedelta(0), None))
 
 
@@ -178,9 +187,8 @@ class Week:
 
 
 def weeks(
-    session: Session,
+    log: Log,
     *,
-    board_id: int,
     by: str,
     count: int = 12,
     now: datetime | None = None,
@@ -194,19 +202,17 @@ def weeks(
     monday = (local - timedelta(days=local.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
-    events = annotation_events(session, board_id=board_id)
-    all_spans = spans(events)
     result = []
     for back in range(count - 1, -1, -1):
         # Wall-clock arithmetic, so a week across a clock change still starts at midnight.
         start = _at_midnight(monday - timedelta(weeks=back), zone)
         end = _at_midnight(monday - timedelta(weeks=back - 1), zone)
-        in_week = [e for e in events if start <= e.created_at < end]
+        in_week = [e for e in log.events if start <= e.created_at < end]
         result.append(
             Week(
                 start=start,
                 end=end,
-                open_at_end=open_at(all_spans, min(end, now) - timedelta(microseconds=1), by=by),
+                open_at_end=open_at(log.spans, min(end, now) - timedelta(microseconds=1), by=by),
                 opened=_count(in_week, names.ANNOTATION_RAISED, by),
                 resolved=_count(in_week, names.ANNOTATION_RESOLVED, by),
             )
@@ -241,9 +247,9 @@ def times_to_resolve(all_spans: Iterable[Span], *, by: str) -> dict[Any, list[ti
     return dict(found)
 
 
-def median_time_to_resolve(session: Session, *, board_id: int, by: str) -> dict[Any, timedelta]:
+def median_time_to_resolve(log: Log, *, by: str) -> dict[Any, timedelta]:
     """The median time to resolve, per department, category or kind."""
-    found = times_to_resolve(spans(annotation_events(session, board_id=board_id)), by=by)
+    found = times_to_resolve(log.spans, by=by)
     return {key: _median(values) for key, values in found.items()}
 
 

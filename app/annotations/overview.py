@@ -126,11 +126,12 @@ def context(session: Session, *, board: Board, choice: Choice) -> dict[str, Any]
     categories = {ident(c): c for c in service.list_categories(session)}
     groups = _groups(found, cards, choice.group, departments, categories, now)
     by = "department_id" if choice.group == GroupBy.department else "category_id"
-    medians = figures.median_time_to_resolve(session, board_id=board_id, by=by)
+    log = figures.load(session, board_id=board_id)
+    medians = figures.median_time_to_resolve(log, by=by)
     for group in groups:
         if group.key in medians:
             group.median_days = medians[group.key] / timedelta(days=1)
-    weeks = figures.weeks(session, board_id=board_id, by="department_id", count=WEEKS, now=now)
+    weeks = figures.weeks(log, by="department_id", count=WEEKS, now=now)
     return {
         "board": board,
         "choice": choice,

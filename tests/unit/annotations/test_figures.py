@@ -59,12 +59,13 @@ def test_blocked_time_counts_overlaps_once_and_sees_reopening_and_a_second_block
     change(session, first, 8, blocks_card=False)  # no longer blocks from day 8
     raise_at(session, card, 10, blocks_card=True)  # blocked a third time, still now
     raise_at(session, other, 5)  # not blocking: no blocked time
-    found = figures.blocked_times(session, board_id=card.board_id, now=day(12.5))
+    found = figures.blocked_times(figures.load(session, board_id=card.board_id), now=day(12.5))
     blocked = found[card.id]
     # Days 1-4, 6-8 and 10-12.5: 3 + 2 + 2.5 days.
     assert blocked.total == timedelta(days=7.5)
     assert (blocked.since, blocked.current) == (day(10), timedelta(days=2.5))
-    assert other.id not in figures.blocked_times(session, board_id=other.board_id, now=day(12))
+    log = figures.load(session, board_id=other.board_id)
+    assert other.id not in figures.blocked_times(log, now=day(12))
     # As it was on day 7.5: blocked since the reopening on day 6, 4.5 days in all.
     then = figures.blocked_time(session, board_id=card.board_id, card_id=card.id, now=day(7.5))
     assert (then.total, then.since) == (timedelta(days=4.5), day(6))
@@ -85,7 +86,7 @@ def test_open_annotations_at_any_date_per_department_and_category(session: Sessi
     change(session, b, 5, department_id=sozial.id)  # moves to the Sozialamt from day 5
     change(session, c, 6, status="withdrawn", reason="doppelt")
     change(session, a, 7, status="open")
-    spans = figures.spans(figures.annotation_events(session, board_id=board.id))
+    spans = figures.load(session, board_id=board.id).spans
 
     def open_on(when: float, by: str) -> dict[Any, int]:
         return dict(figures.open_at(spans, day(when), by=by))
@@ -114,9 +115,8 @@ def test_weeks_count_raised_and_resolved_and_what_was_open_at_each_weeks_end(
     with at(15.5):
         annotations.add_note(session, annotation_id=b.id, data=NoteCreate(text="x"), actor="T")
     change(session, b, 16, status="resolved", resolution="ok")  # week 47
-    weeks = figures.weeks(
-        session, board_id=board.id, by="department_id", count=4, now=day(16.5), zone=BERLIN
-    )
+    log = figures.load(session, board_id=board.id)
+    weeks = figures.weeks(log, by="department_id", count=4, now=day(16.5), zone=BERLIN)
     assert [week.number for week in weeks] == [44, 45, 46, 47]
     assert weeks[1].start == datetime(2026, 11, 2, tzinfo=BERLIN)
     assert [week.opened.get(bau.id, 0) for week in weeks] == [0, 2, 0, 1]
@@ -139,9 +139,7 @@ def test_median_time_to_resolve_counts_each_resolution_from_raising_or_reopening
     change(session, b, 5, status="resolved", resolution="ok")  # 4 days
     w = raise_at(session, card, 1, category_id=privacy.id)
     change(session, w, 30, status="withdrawn", reason="x")  # withdrawn: not a resolution
-    medians = figures.median_time_to_resolve(session, board_id=board.id, by="category_id")
-    assert medians == {privacy.id: timedelta(days=4)}
-    durations = figures.times_to_resolve(
-        figures.spans(figures.annotation_events(session, board_id=board.id)), by="kind"
-    )
+    log = figures.load(session, board_id=board.id)
+    assert figures.median_time_to_resolve(log, by="category_id") == {privacy.id: timedelta(days=4)}
+    durations = figures.times_to_resolve(log.spans, by="kind")
     assert sorted(durations["concern"]) == [timedelta(days=d) for d in (2, 4, 6)]
