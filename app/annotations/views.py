@@ -374,7 +374,7 @@ def category_update_form(
     """Rename, move or (de)activate a category."""
     values: dict[str, Any] = {"name": name, "active": active}
     if position.strip().isdigit():
-        values["position"] = int(position)
+        values["position"] = max(int(position) - 1, 0)  # the page counts from 1
     return _category_change(
         request,
         session,

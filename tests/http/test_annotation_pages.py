@@ -376,13 +376,30 @@ def test_the_wall_screen_shows_markers_and_the_tally_per_department(
 def test_admins_keep_the_categories_lotsen_may_not(
     app: FastAPI, client: TestClient, session: Session, db: Database
 ) -> None:
+    make_category(session, name="Datenschutz")
     page = client.get("/settings/annotation-categories")
     assert "Kategorien für Bedenken und Widerstände" in page.text
     added = client.post(
         "/settings/annotation-categories", data={"name": "Barrierefreiheit"}, follow_redirects=False
     )
     assert added.status_code == 303
-    assert "Barrierefreiheit" in client.get("/settings/annotation-categories").text
+
+    def names() -> list[str]:
+        listed = client.get("/settings/annotation-categories").text
+        return re.findall(r'name="name" value="([^"]+)"', listed)
+
+    assert names() == ["Datenschutz", "Barrierefreiheit"]
+    session.rollback()
+    [new] = [c for c in annotations.list_categories(session) if c.name == "Barrierefreiheit"]
+    session.rollback()  # end the read, so this session may write again below
+    # Positions count from 1 on the page: 1 puts it first.
+    moved = client.post(
+        f"/settings/annotation-categories/{new.id}",
+        data={"name": "Barrierefreiheit", "position": "1", "active": "true"},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303
+    assert names() == ["Barrierefreiheit", "Datenschutz"]
     lotse = bearer(app, db, make_user(session, role=Role.lotse))
     before = dump(db)
     assert lotse.get("/settings/annotation-categories").status_code == 403
