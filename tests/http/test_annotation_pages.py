@@ -390,11 +390,11 @@ def test_admins_keep_the_categories_lotsen_may_not(
 
     assert names() == ["Datenschutz", "Barrierefreiheit"]
     session.rollback()
-    [new] = [c for c in annotations.list_categories(session) if c.name == "Barrierefreiheit"]
+    [new_id] = [c.id for c in annotations.list_categories(session) if c.name == "Barrierefreiheit"]
     session.rollback()  # end the read, so this session may write again below
     # Positions count from 1 on the page: 1 puts it first.
     moved = client.post(
-        f"/settings/annotation-categories/{new.id}",
+        f"/settings/annotation-categories/{new_id}",
         data={"name": "Barrierefreiheit", "position": "1", "active": "true"},
         follow_redirects=False,
     )
