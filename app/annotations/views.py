@@ -116,7 +116,7 @@ def _panel(
 
 
 @router.get("/cards/{card_id}/annotations", response_class=HTMLResponse)
-def card_annotations(request: Request, card: CardDep, session: SessionDep) -> HTMLResponse:
+def card_annotations_panel(request: Request, card: CardDep, session: SessionDep) -> HTMLResponse:
     """The card's concerns and resistances as its dialog shows them (an open dialog follows
     changes made elsewhere with this)."""
     return _panel(request, session, card)
