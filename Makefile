@@ -2,20 +2,38 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two installs into one venv, each redone when pyproject.toml changes: the app alone (run,
+# migration, translations) and the app with its test and lint tools (test, lint, format, bench).
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?=
+# Test processes in parallel (pytest-xdist; --dist loadgroup is in pyproject.toml). 0: no workers.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS))
+# The part of the suite whose behaviour depends on the database engine: run again on PostgreSQL.
+# The browser tests run once, on SQLite. Test paths in PYTEST_ARGS take its place.
+POSTGRES_TESTS ?= tests/unit tests/http tests/concurrency tests/realtime tests/migrations tests/cli
 
-.PHONY: install browser run test test-sqlite test-postgres lint format migration translations bench clean
+.PHONY: install install-test browser run test test-sqlite test-postgres lint format migration translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-install: $(STAMP)
+## install: the app and what it needs to run, nothing more
+install: $(RUN_STAMP)
+
+## install-test: the app with its test and lint tools
+install-test: $(TEST_STAMP)
 
 ## run: migrate, load the demo Kommune into an empty database, serve on 127.0.0.1:8000
 run: install
@@ -35,8 +53,9 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-## test: the whole suite on SQLite, and again on PostgreSQL when LOTSENBOARD_TEST_POSTGRES_URL is set
-test: install browser
+## test: the whole suite on SQLite, and its engine-dependent part (POSTGRES_TESTS) again on
+## PostgreSQL when LOTSENBOARD_TEST_POSTGRES_URL is set
+test: install-test browser
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$LOTSENBOARD_TEST_POSTGRES_URL" ]; then \
 		$(MAKE) --no-print-directory test-postgres; \
@@ -44,18 +63,19 @@ test: install browser
 		echo "LOTSENBOARD_TEST_POSTGRES_URL is not set: PostgreSQL run skipped"; \
 	fi
 
-test-sqlite: install browser
-	LOTSENBOARD_TEST_DB=sqlite $(BIN)/pytest --cov=app --cov-report=term:skip-covered $(PYTEST_ARGS)
+test-sqlite: install-test browser
+	LOTSENBOARD_TEST_DB=sqlite $(PYTEST) --cov=app --cov-report=term:skip-covered $(PYTEST_ARGS)
 
-test-postgres: install browser
-	LOTSENBOARD_TEST_DB=postgres $(BIN)/pytest $(PYTEST_ARGS)
+test-postgres: install-test
+	LOTSENBOARD_TEST_DB=postgres $(PYTEST) $(PYTEST_ARGS) \
+		$(if $(filter tests/%,$(PYTEST_ARGS)),,$(POSTGRES_TESTS))
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check app tests migrations bench
 	$(BIN)/ruff format --check app tests migrations bench
 	$(BIN)/mypy app
 
-format: install
+format: install-test
 	$(BIN)/ruff check --fix app tests migrations bench
 	$(BIN)/ruff format app tests migrations bench
 
@@ -66,14 +86,14 @@ migration: install
 	$(BIN)/alembic revision --autogenerate -m "$(name)"
 
 ## bench: how fast a move reaches 200 open boards (latency, loss, order)
-bench: install
+bench: install-test
 	$(BIN)/python bench/live_fanout.py --clients 200 --moves 50
 
 ## translations: extract the UI strings and update the German and English catalogues
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k "_ gettext ngettext:1,2" --no-location --sort-output \
 		--project Lotsenboard -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,6 +1,10 @@
 """Test databases: SQLite by default, PostgreSQL with LOTSENBOARD_TEST_DB=postgres.
 
-Each run migrates one fresh database; every test starts from empty tables.
+Each pytest process migrates one fresh database of its own; every test starts from empty
+tables. Under pytest-xdist (`make test` runs two workers) that is one database per worker, so
+tests in different workers never see each other's rows, nor (on PostgreSQL, where
+LISTEN/NOTIFY is per database) each other's live-update notes. Redis has one channel for the
+whole server: tests that use it share an xdist_group (see tests/realtime/test_workers.py).
 """
 
 import os
@@ -26,6 +30,8 @@ from app.settings import Settings
 from tests.factories import make_user
 
 ENGINE = os.environ.get("LOTSENBOARD_TEST_DB", "sqlite")
+# "gw0", "gw1", … in an xdist worker: a database left over names the worker that made it.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 POSTGRES_ADMIN_URL = normalize_url(
     os.environ.get("LOTSENBOARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 )
@@ -33,6 +39,32 @@ POSTGRES_ADMIN_URL = normalize_url(
 
 def pytest_report_header() -> str:
     return f"lotsenboard test database engine: {ENGINE}"
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-xdist's own hook, which may have done it already
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked xdist_group(NAME) run in one xdist worker, on pytest 9.2 as well.
+
+    pytest-xdist 3.8 tells its scheduler a test's group by appending "@NAME" to the test's node
+    id through an attribute that pytest 9.2 no longer reads (pytest-xdist issue #1386, fix not
+    yet released): the groups are then silently ignored. Where the suffix is missing, set it on
+    the structured id pytest 9.2 reads; if that does not take either, stop rather than let the
+    group's tests run side by side. Once pytest-xdist has the fix, this does nothing.
+    """
+    if not config.getoption("loadgroup", False):  # set in xdist workers under --dist loadgroup
+        return
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        if not names:
+            continue
+        suffix = "@" + "_".join(sorted(names))
+        if not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = type(item._id).parse(item.nodeid + suffix)
+        if not item.nodeid.endswith(suffix):
+            raise pytest.UsageError(f"{item.nodeid}: cannot put it in xdist group {suffix[1:]}")
 
 
 class DatabaseFactory:
@@ -43,7 +75,7 @@ class DatabaseFactory:
         self.created: list[str] = []
 
     def create(self) -> str:
-        name = f"lotsenboard_test_{uuid.uuid4().hex[:12]}"
+        name = f"lotsenboard_test_{WORKER}_{uuid.uuid4().hex[:12]}"
         if ENGINE == "sqlite":
             return f"sqlite:///{self.tmp_dir / (name + '.db')}"
         admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")

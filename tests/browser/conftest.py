@@ -26,8 +26,23 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+HERE = Path(__file__).resolve().parent
+OUTPUT = HERE.parents[1] / "test-output" / "browser"
+AXE = HERE / "vendor" / "axe-core" / "axe.min.js"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test runs in one xdist worker, one after the other.
+
+    That worker starts one Chromium and one live server; no two browser tests compete for the
+    two cores (one times two drags against each other, another renders 5000 events); and only
+    that worker writes to test-output/browser/ (each screenshot has a name of its own anyway).
+    The tests of the other worker run beside them.
+    """
+    for item in items:
+        if HERE in item.path.resolve().parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def server_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:

@@ -24,6 +24,13 @@ from tests.live import free_port
 
 BROKERS = ["redis", "postgres"] if ENGINE == "postgres" else ["redis"]
 
+# One xdist worker runs these one after the other. Redis pub/sub has one channel
+# (lotsenboard_events) for the whole Redis server, whatever database the URL names: two such
+# servers at once would relay each other's notes ("1:3" is a board and seq in both test
+# databases) and send stray refreshes. It also keeps two of these two-process servers from
+# crowding the two cores at once.
+pytestmark = pytest.mark.xdist_group("redis")
+
 
 @pytest.fixture(params=BROKERS)
 def two_workers(
