@@ -1,6 +1,7 @@
 """Reading annotations: per card, per board, and what a card face and a phase count show."""
 
 import zlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -77,6 +78,7 @@ def blocked_per_phase(session: Session, *, phase_ids: Iterable[int]) -> dict[int
 class CardMarks:
     """What a card face shows of its open annotations."""
 
+    phase_id: int = 0
     concerns: int = 0
     resistances: int = 0
     concern_severity: Severity | None = None
@@ -137,6 +139,7 @@ def card_marks(
     statement = (
         sa_select(
             col(Annotation.card_id),
+            col(Card.phase_id),
             col(Annotation.kind),
             col(Annotation.severity),
             col(Annotation.blocks_card),
@@ -151,9 +154,15 @@ def card_marks(
     else:
         statement = statement.where(col(Annotation.card_id).in_(list(card_ids)))
     marks: dict[int, CardMarks] = {}
-    for card_id, kind, severity, blocks, text in session.execute(statement):
-        marks.setdefault(card_id, CardMarks()).add(kind, Severity(severity), blocks, text)
+    for card_id, phase_id, kind, severity, blocks, text in session.execute(statement):
+        found = marks.setdefault(card_id, CardMarks(phase_id))
+        found.add(kind, Severity(severity), blocks, text)
     return marks
+
+
+def blocked_in(marks: dict[int, CardMarks]) -> dict[int, int]:
+    """Blocked cards per phase, read off the board's card marks (no query of its own)."""
+    return dict(Counter(m.phase_id for m in marks.values() if m.blocked))
 
 
 @dataclass
@@ -161,6 +170,7 @@ class Tally:
     """Open annotations of one department, for the screen's footer."""
 
     department_id: int | None
+    phase_id: int = 0
     concerns: int = 0
     resistances: int = 0
 

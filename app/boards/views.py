@@ -38,7 +38,13 @@ def board_page(request: Request, board: BoardDep, session: SessionDep) -> HTMLRe
 def board_context(session: Session, board: Board, filters: BoardFilters) -> dict[str, Any]:
     """Everything board.html needs."""
     assert board.id is not None
-    view = queries.board_view(session, board_id=board.id, filters=filters.card_filter())
+    marks = annotations.card_marks(session, board_id=board.id)
+    view = queries.board_view(
+        session,
+        board_id=board.id,
+        filters=filters.card_filter(),
+        blocked=annotations.blocked_in(marks),
+    )
     departments = {d.id: d for d in people.list_departments(session) if d.id is not None}
     lotsen = {lotse.id: lotse for lotse in people.list_lotsen(session) if lotse.id is not None}
     shown = sum(len(column.cards) for column in view.phases)
@@ -50,7 +56,7 @@ def board_context(session: Session, board: Board, filters: BoardFilters) -> dict
         "departments": departments,
         "lotsen": lotsen,
         "tags": queries.board_tags(session, board_id=board.id),
-        "marks": annotations.card_marks(session, board_id=board.id),
+        "marks": marks,
         "shown": shown,
         "total": sum(column.total for column in view.phases),
     }

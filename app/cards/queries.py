@@ -100,9 +100,10 @@ def phase_views(
     board: Board,
     phases: list[Phase],
     totals: dict[int, int] | None = None,
+    blocked: dict[int, int] | None = None,
 ) -> list[PhaseView]:
-    """The phases with their WIP counts: active cards (unless `totals` knows them already) and
-    blocked ones."""
+    """The phases with their WIP counts: active and blocked cards per phase, each counted here
+    unless the caller knows them already."""
     views = [PhaseView(phase, counts_blocked=board.wip_counts_blocked) for phase in phases]
     by_id = {ident(view.phase): view for view in views}
     if totals is None:
@@ -113,21 +114,30 @@ def phase_views(
                 .group_by(col(Card.phase_id))
             ).all()
         )
-    blocked = annotations.blocked_per_phase(session, phase_ids=list(by_id))
+    if blocked is None:
+        blocked = annotations.blocked_per_phase(session, phase_ids=list(by_id))
     for phase_id, view in by_id.items():
         view.total = totals.get(phase_id, 0)
         view.blocked = blocked.get(phase_id, 0)
     return views
 
 
-def board_view(session: Session, *, board_id: int, filters: CardFilter | None = None) -> BoardView:
-    """The board with each phase's (filtered) active cards in order."""
+def board_view(
+    session: Session,
+    *,
+    board_id: int,
+    filters: CardFilter | None = None,
+    blocked: dict[int, int] | None = None,
+) -> BoardView:
+    """The board with each phase's (filtered) active cards in order (`blocked`: blocked cards
+    per phase, when the caller has counted them)."""
     board = get_board(session, board_id=board_id)
-    phases = phase_views(session, board=board, phases=list_phases(session, board_id=board_id))
-    by_id = {view.phase.id: view for view in phases}
+    phases = list_phases(session, board_id=board_id)
+    views = phase_views(session, board=board, phases=phases, blocked=blocked)
+    by_id = {view.phase.id: view for view in views}
     for card in list_cards(session, board_id=board_id, filters=filters):
         by_id[card.phase_id].cards.append(card)
-    return BoardView(board=board, phases=phases)
+    return BoardView(board=board, phases=views)
 
 
 def board_tags(session: Session, *, board_id: int) -> list[str]:
