@@ -9,6 +9,7 @@ from starlette.datastructures import QueryParams
 from app.cards.models import Card, CardFilter, OpenAnnotations
 from app.cards.queries import BoardView, PhaseView
 from app.people.models import Department, Lotse
+from app.web.i18n import gettext as _
 
 
 class Grouping(StrEnum):
@@ -56,6 +57,25 @@ class BoardFilters:
             or self.open_annotations
             or self.blocked
         )
+
+    def describe(self, departments: dict[int, Department], lotsen: dict[int, Lotse]) -> list[str]:
+        """The active filters in words, for the line above the board."""
+        words = [departments[d].name for d in self.department if d in departments]
+        words += [lotsen[lotse].name for lotse in self.lotse if lotse in lotsen]
+        words += [_("tag %(tag)s", tag=tag) for tag in self.tag]
+        if self.open_annotations:
+            words.append(
+                {
+                    OpenAnnotations.any: _("open concerns or resistances"),
+                    OpenAnnotations.concern: _("open concerns"),
+                    OpenAnnotations.resistance: _("open resistances"),
+                }[self.open_annotations]
+            )
+        if self.blocked:
+            words.append(_("blocked only"))
+        if self.q:
+            words.append(_("search “%(text)s”", text=self.q))
+        return words
 
     def card_filter(self) -> CardFilter:
         return CardFilter(

@@ -56,23 +56,31 @@ def _respond(
     board_id: int,
     action: Callable[[], Card | None],
     announce: Callable[[Card], str],
+    *,
+    focus: str | None = None,
 ) -> Response:
-    """Run one change; htmx gets the board block (+ toast on failure), forms get a redirect."""
+    """Run one change; htmx gets the board block (+ toast on failure), forms get a redirect.
+
+    `focus`: the element that has the focus afterwards, refused or not (default: the card).
+    """
     filters = BoardFilters.from_query(request.query_params)
     try:
         card = action()
     except ValidationError as error:
         session.rollback()
-        return _failed(request, session, board_id, filters, validation_message(error), 422)
+        return _failed(request, session, board_id, filters, validation_message(error), 422, focus)
     except DomainError as error:
         session.rollback()
-        return _failed(request, session, board_id, filters, error_message(error), status_for(error))
+        return _failed(
+            request, session, board_id, filters, error_message(error), status_for(error), focus
+        )
     if not is_fragment_request(request):
         return see_other(_board_url(board_id, filters))
     board = boards.get_board(session, board_id=board_id)
-    focus = f"card-{card.id}-open" if card is not None and not card.archived else None
-    message = announce(card) if card is not None else None
-    return render_board(request, session, board, filters, announce=message, focus=focus)
+    if focus is None and card is not None and not card.archived:
+        focus = f"card-{card.id}-open"
+    said = announce(card) if card is not None else None
+    return render_board(request, session, board, filters, announce=said, focus=focus)
 
 
 def _failed(
@@ -82,10 +90,18 @@ def _failed(
     filters: BoardFilters,
     message: str,
     status_code: int,
+    focus: str | None,
 ) -> HTMLResponse:
     board = boards.get_board(session, board_id=board_id)
     return render_board(
-        request, session, board, filters, status_code=status_code, toast=message, announce=message
+        request,
+        session,
+        board,
+        filters,
+        status_code=status_code,
+        toast=message,
+        announce=message,
+        focus=focus,
     )
 
 
@@ -99,8 +115,10 @@ def card_create_form(
     phase_id: Annotated[int, Form()],
     department_id: OptionalInt = "",
     lotse_id: OptionalInt = "",
+    return_focus: Annotated[str, Form(max_length=80, pattern=r"^phase-\d+(-[dl]\d+)?-new$")] = "",
 ) -> Response:
-    """Create a card inline at the end of a column (a swimlane presets its group)."""
+    """Create a card inline at the top of a column (a swimlane or the filter presets its
+    department and lotse); the field keeps the focus for the next title."""
     assert board.id is not None
     board_id = board.id
 
@@ -108,13 +126,19 @@ def card_create_form(
         data = CardCreate(
             title=title,
             phase_id=phase_id,
+            position=0,  # under the field it was typed into
             department_id=_int_or_none(department_id),
             lotse_id=_int_or_none(lotse_id),
         )
         return service.create_card(session, board_id=board_id, data=data, actor=principal.name)
 
     return _respond(
-        request, session, board_id, action, lambda c: _("Card “%(title)s” created.", title=c.title)
+        request,
+        session,
+        board_id,
+        action,
+        lambda c: _("Card “%(title)s” created.", title=c.title),
+        focus=return_focus or None,
     )
 
 
@@ -231,7 +255,14 @@ def card_move_form(
         move = CardMove(phase_id=phase_id, position=target, version=version)
         return service.move_card(session, card_id=card_id, move=move, actor=principal.name)
 
-    return _respond(request, session, card.board_id, action, lambda c: _moved_message(session, c))
+    return _respond(
+        request,
+        session,
+        card.board_id,
+        action,
+        lambda c: _moved_message(session, c),
+        focus=f"card-{card_id}-open",  # a refused move too: the card stays where it was
+    )
 
 
 def _moved_message(session: Session, card: Card) -> str:

@@ -4,6 +4,7 @@ A worker renders this once per event and variant (desk or screen, language) and 
 text to all of its websockets; the event log stays the source of truth for gaps.
 """
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -66,10 +67,16 @@ def card_states(
         if card_id is not None:
             order[phase_id].append(card_id)
     visible: set[int | None] | None = None
+    shown: Counter[int] | None = None
     if filters is not None:
-        # The board page's own query decides what a filtered view shows.
+        # The board page's own query decides what a filtered view shows: these cards, and how
+        # many of each touched phase.
         matching = list_cards(session, board_id=board_id, filters=filters, card_ids=ids)
         visible = {card.id for card in matching}
+        in_phases = filters.model_copy(update={"phase": list(order)})
+        shown = Counter(
+            card.phase_id for card in list_cards(session, board_id=board_id, filters=in_phases)
+        )
     departments = _by_id(session, Department, {c.department_id for c in cards})
     lotsen = _by_id(session, Lotse, {c.lotse_id for c in cards})
     marks = annotations.card_marks(session, board_id=board_id, card_ids=ids)
@@ -114,7 +121,9 @@ def card_states(
             "id": view.phase.id,
             "order": order[ident(view.phase)],
             "over_limit": view.over_limit,
-            "count_html": str(count_macro(view)),
+            "count_html": str(
+                count_macro(view, None if shown is None else shown[ident(view.phase)])
+            ),
         }
         for view in views
     ]

@@ -224,14 +224,80 @@
   });
 
   document.addEventListener("click", function (event) {
-    const target = event.target.closest("[data-close-dialog], [data-dismiss]");
-    if (!target) return;
+    const target = event.target.closest("[data-close-dialog], [data-dismiss], [data-skip-board]");
+    if (!target) {
+      // A click elsewhere closes the filter panel.
+      const panel = document.getElementById("filter-panel");
+      if (panel && panel.open && !panel.contains(event.target)) panel.open = false;
+      return;
+    }
     if (target.hasAttribute("data-dismiss")) {
       target.closest(".toast").remove();
       return;
     }
+    if (target.hasAttribute("data-skip-board")) {
+      const first = firstCard();
+      if (first) {
+        event.preventDefault();
+        first.focus();
+      }
+      return;
+    }
+    // On the card's own page "Schließen" is a link back to the board; in the dialog it closes.
     const box = dialog();
-    if (box) box.close();
+    if (box && box.open) {
+      event.preventDefault();
+      box.close();
+    }
+  });
+
+  // --- moving through the board by keyboard: arrows between cards and phases --------------
+  function cardLinks(list) {
+    return Array.prototype.slice.call(list.querySelectorAll(".card__title a"));
+  }
+
+  function firstCard() {
+    const view = document.getElementById("board-view");
+    return view ? view.querySelector(".card__title a") : null;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      const panel = document.getElementById("filter-panel");
+      if (panel && panel.open) {
+        panel.open = false;
+        panel.querySelector("summary").focus();
+      }
+    }
+    if (["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].indexOf(event.key) < 0) return;
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const link = event.target.closest && event.target.closest(".card__title a");
+    const list = link && link.closest(".phase__cards");
+    if (!list) return;
+    const here = cardLinks(list);
+    const index = here.indexOf(link);
+    let next = null;
+    if (event.key === "ArrowDown") next = here[index + 1];
+    else if (event.key === "ArrowUp") next = here[index - 1];
+    else {
+      // The neighbouring phase (of the same lane) that has cards, at about the same height.
+      const lists = Array.prototype.slice.call(
+        list.closest(".board").querySelectorAll(".phase__cards")
+      );
+      const step = event.key === "ArrowRight" ? 1 : -1;
+      for (let i = lists.indexOf(list) + step; i >= 0 && i < lists.length; i += step) {
+        const there = cardLinks(lists[i]);
+        if (there.length) {
+          next = there[Math.min(index, there.length - 1)];
+          break;
+        }
+      }
+    }
+    if (next) {
+      event.preventDefault();
+      next.focus();
+      next.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
   });
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -109,6 +109,7 @@ def test_filter_by_department_survives_a_reload_of_the_bookmark(
     ids = seed(db)
     page.goto(f"{live_server.url}/boards/{ids['board']}")
     expect(page.locator("#card-counter")).to_contain_text("3")
+    page.locator("#filter-panel > summary").click()  # the filters beyond the bar
     page.get_by_label("Bauamt").check()
     expect(page).to_have_url(re.compile(rf"department={ids['bauamt']}"))
     expect(page.locator(f"#card-{ids['b']}")).to_have_count(0)

@@ -1,0 +1,202 @@
+"""At the desk, on a laptop: honest counts, a board that keeps its bearings, quick-add that
+follows the filter, the keyboard path and a visible focus."""
+
+import re
+
+from playwright.sync_api import Browser, Page, expect
+
+from app.boards.models import PhaseCreate, WipMode
+from app.db import Database
+from app.demo import load_demo
+from tests.browser.conftest import OUTPUT, LiveServer, logged_in_context
+from tests.browser.test_board import column, drag, seed
+from tests.factories import make_board, make_card, make_department
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two `rgb(r, g, b)` colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(value) / 255 for value in re.findall(r"\d+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_a_filtered_board_says_how_many_of_each_phase_it_shows(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    page.goto(f"{live_server.url}/boards/{ids['board']}?department={ids['bauamt']}")
+    # Ideenspeicher holds both cards of the board's first phase; one is the Bauamt's.
+    first = page.locator(f'[data-wip-phase="{ids["first"]}"]')
+    expect(first).to_contain_text("1 von 2")
+    # The pilot phase's WIP limit still counts the whole phase, and says so.
+    third = page.locator(f'[data-wip-phase="{ids["third"]}"]')
+    expect(third).to_contain_text("1 von 1")
+    expect(third).to_contain_text("WIP 1 / 1")
+
+
+def test_swimlanes_count_their_own_cards_and_the_phase_once_above_them(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    page.goto(f"{live_server.url}/boards/{ids['board']}?group=department")
+    heads = page.locator(".board--heads")
+    expect(heads.locator(f'[data-wip-phase="{ids["first"]}"]')).to_contain_text("2")
+    bauamt = page.locator(".lane", has=page.get_by_role("heading", name=re.compile("Bauamt")))
+    expect(bauamt.locator(f"#phase-{ids['first']}-d{ids['bauamt']}-count")).to_contain_text("1")
+    # No lane repeats the whole phase's count.
+    expect(page.locator(".lane [data-wip-phase]")).to_have_count(0)
+
+
+def test_quick_add_sits_on_top_follows_the_filter_and_stays_ready(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    page.goto(f"{live_server.url}/boards/{ids['board']}?department={ids['bauamt']}")
+    phase = page.locator(f"#phase-{ids['first']}")
+    new = page.locator(f"#phase-{ids['first']}-new")
+    box, first_card = new.bounding_box(), phase.locator(".card").first.bounding_box()
+    assert box is not None and first_card is not None and box["y"] < first_card["y"]
+    new.fill("Digitale Baumkontrolle")
+    new.press("Enter")
+    added = phase.get_by_role("link", name="Digitale Baumkontrolle")
+    expect(added).to_be_visible()  # it kept the filtered department, so it stays in view
+    expect(page.locator(f"#phase-{ids['first']}-new")).to_be_focused()
+    page.keyboard.type("Spielplatz-App")
+    page.keyboard.press("Enter")
+    expect(phase.get_by_role("link", name="Spielplatz-App")).to_be_visible()
+    expect(page.locator(f"#phase-{ids['first']}-new")).to_be_focused()
+
+
+def test_the_board_starts_high_keeps_its_headers_and_every_phase_at_laptop_size(
+    browser: Browser, live_server: LiveServer, db: Database
+) -> None:
+    assert load_demo(db)
+    for width, height in ((1366, 768), (1280, 720)):
+        context = logged_in_context(browser, live_server, db, width=width, height=height)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/boards/1")
+        header = page.locator(".phase__header").first
+        top = header.bounding_box()
+        assert top is not None and top["y"] < height / 4, top
+        # Every phase is reachable: side by side within the window.
+        boxes = [page.locator(".phase").nth(i).bounding_box() for i in range(6)]
+        assert all(b is not None and b["x"] + b["width"] <= width for b in boxes), boxes
+        # Scrolled far down the longest phase, its header is still in view.
+        page.locator(".board-scroll").evaluate("e => e.scrollTop = 2000")
+        page.wait_for_timeout(100)
+        moved = header.bounding_box()
+        area = page.locator(".board-scroll").bounding_box()
+        assert moved is not None and area is not None
+        assert abs(moved["y"] - area["y"]) <= 1, (area, moved)  # stuck to the top of the board
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(OUTPUT / f"desk-board-{width}x{height}.png"))
+        context.close()
+
+
+def test_from_the_skip_link_to_the_cards_and_between_them_by_arrow_keys(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    page.goto(f"{live_server.url}/boards/{ids['board']}")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Zum Board springen")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#card-{ids['a']}-open")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator(f"#card-{ids['b']}-open")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(page.locator(f"#card-{ids['a']}-open")).to_be_focused()
+    page.keyboard.press("ArrowRight")  # the next phase with cards
+    expect(page.locator(f"#card-{ids['c']}-open")).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator(f"#card-{ids['a']}-open")).to_be_focused()
+
+
+def test_a_refused_move_leaves_the_focus_on_the_card(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    page.goto(f"{live_server.url}/boards/{ids['board']}")
+    drag(page, ids["b"], ids["third"])
+    expect(page.locator(".toast")).to_contain_text("WIP")
+    expect(column(page, ids["first"]).locator(f"#card-{ids['b']}")).to_be_visible()
+    expect(page.locator(f"#card-{ids['b']}-open")).to_be_focused()
+
+
+def test_the_focus_ring_stands_out_on_every_background(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    page.goto(f"{live_server.url}/boards/{ids['board']}")
+    for selector, background_of in [
+        (f"#card-{ids['a']}-open", ".card"),
+        (".brand", ".site-header"),
+        (f"#phase-{ids['first']}-new", ".phase"),
+    ]:
+        element = page.locator(selector)
+        element.focus()
+        ring = element.evaluate(
+            """e => { const s = getComputedStyle(e);
+                      return [s.outlineColor, s.outlineStyle, s.boxShadow]; }"""
+        )
+        background = page.locator(background_of).first.evaluate(
+            "e => getComputedStyle(e).backgroundColor"
+        )
+        outline, style, shadow = ring
+        assert style != "none", selector
+        colours = [outline, *re.findall(r"rgba?\([^)]*\)", shadow)]
+        best = max(contrast(colour, background) for colour in colours)
+        assert best >= 3, (selector, colours, background, best)
+
+
+def test_the_card_page_without_a_dialog_closes_back_to_the_board(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    page.goto(f"{live_server.url}/cards/{ids['a']}")
+    page.get_by_role("link", name="Schließen").click()
+    expect(page).to_have_url(f"{live_server.url}/boards/{ids['board']}")
+
+
+def test_a_filtered_phase_header_counts_live(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    with db.session(write=True) as session:
+        board = make_board(session, phases=[PhaseCreate(name="Umsetzung", wip_limit=5,
+                                                          wip_mode=WipMode.warn)])  # fmt: skip
+        bau = make_department(session, name="Bauamt", code="BA")
+        make_card(session, board, title="Fremd")
+        make_card(session, board, title="Eigen", department_id=bau.id)
+    page.goto(f"{live_server.url}/boards/{board.id}?department={bau.id}")
+    count = page.locator("[data-wip-phase]")
+    expect(count).to_contain_text("1 von 2")
+    with db.session(write=True) as session:
+        make_card(session, board, title="Noch eins", department_id=bau.id)
+    expect(count).to_contain_text("2 von 3", timeout=10_000)
+    expect(count).to_contain_text("WIP 3 / 5")
+
+
+def test_the_board_prints_on_a4_landscape_without_filters_and_with_every_phase(
+    browser: Browser, live_server: LiveServer, db: Database
+) -> None:
+    assert load_demo(db)
+    context = logged_in_context(browser, live_server, db, width=1123, height=794)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/boards/1")
+    page.emulate_media(media="print")
+    assert not page.locator("#filters").is_visible()
+    assert not page.locator(".site-footer").is_visible()
+    boxes = [page.locator(".phase").nth(i).bounding_box() for i in range(6)]
+    assert all(b is not None and b["x"] + b["width"] <= 1123 for b in boxes), boxes
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "desk-board-print-a4.png"), full_page=True)
+    pdf = page.pdf(format="A4", landscape=True, print_background=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 1 <= pages <= 3, pages  # 96 measures; the longest phase holds 29
+    context.close()
