@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from app import clock
 from app.boards.service import get_phase, lock_board
+from app.cards import merge as merge_fields
 from app.cards import positions
 from app.cards.models import Card, CardCreate, CardMove, CardRead, CardTag, CardUpdate
 from app.cards.queries import get_card
@@ -90,9 +91,32 @@ def create_card(session: Session, *, board_id: int, data: CardCreate, actor: str
     return card
 
 
-def update_card(session: Session, *, card_id: int, data: CardUpdate, actor: str) -> Card:
-    """Change a card's fields; a stale version fails with the current card."""
-    card = _locked_card(session, card_id, data.version)
+def update_card(
+    session: Session, *, card_id: int, data: CardUpdate, actor: str, merge: bool = False
+) -> Card:
+    """Change a card's fields; a stale version fails with the current card.
+
+    With `merge`, a stale save keeps what it changed where nobody else changed the same field
+    since (one event, naming the version it was merged from); only a field both changed fails.
+    """
+    merged_from: int | None = None
+    try:
+        card = _locked_card(session, card_id, data.version)
+    except VersionConflict as stale:
+        if not merge:
+            raise
+        # Locked and reloaded on the way to the conflict.
+        card = get_card(session, card_id=card_id)
+        changes, clash = merge_fields.rebase(
+            session, card=card, data=data, current=stale.extra["current"]
+        )
+        if clash:
+            # What the person changed (to keep it in their form) and where it clashes.
+            stale.extra["fields"] = clash
+            stale.extra["changes"] = changes
+            raise
+        merged_from = data.version
+        data = CardUpdate.model_validate({"version": card.version, **changes})
     values = data.model_dump(exclude_unset=True, exclude={"version", "tags"})
     for field in ("title", "priority"):
         if field in values and values[field] is None:
@@ -103,10 +127,12 @@ def update_card(session: Session, *, card_id: int, data: CardUpdate, actor: str)
         setattr(card, field, value)
     if data.tags is not None:
         _set_tags(card, data.tags)
-    diff = events.changes(before, card_json(card))
+    diff: dict[str, Any] = events.changes(before, card_json(card))
     if not diff["after"]:
         end_unchanged(session, card)
         return card
+    if merged_from is not None:
+        diff["merged_from_version"] = merged_from
     _commit_card_change(session, card, names.CARD_UPDATED, actor, diff)
     return card
 

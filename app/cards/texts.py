@@ -88,6 +88,26 @@ def _annotation_conflict(changed: dict[str, str] | None) -> str:
     return _("This entry was changed meanwhile. It now shows the current state.")
 
 
+def clash_message(error: VersionConflict) -> str:
+    """A save that clashes with a change made meanwhile: who, which fields, and that nothing
+    typed is lost."""
+    changed = error.extra.get("changed_by")
+    fields = ", ".join(field_label(field) for field in error.extra.get("fields", []))
+    if changed:
+        return _(
+            "%(actor)s changed %(fields)s meanwhile (%(when)s). What you typed is still in the "
+            "form; the saved version is shown beside it. Check and save again.",
+            actor=changed["actor"],
+            fields=fields,
+            when=datetime_format(datetime.fromisoformat(changed["at"]), "short"),
+        )
+    return _(
+        "%(fields)s was changed meanwhile. What you typed is still in the form; the saved "
+        "version is shown beside it. Check and save again.",
+        fields=fields,
+    )
+
+
 def error_message(error: DomainError) -> str:
     """A sentence for any refused change."""
     if isinstance(error, VersionConflict):

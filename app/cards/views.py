@@ -17,9 +17,9 @@ from app.boards.presentation import BoardFilters
 from app.boards.views import render_board
 from app.cards import positions, queries, service, timeline
 from app.cards.models import Card, CardCreate, CardMove, CardUpdate
-from app.cards.texts import error_message, validation_message
+from app.cards.texts import clash_message, error_message, validation_message
 from app.db import SessionDep, ident
-from app.errors import DomainError, InvalidInput
+from app.errors import DomainError, InvalidInput, VersionConflict
 from app.people import service as people
 from app.types import MAX_ID
 from app.web.deps import BoardDep, CardDep
@@ -203,15 +203,25 @@ def edit_card(
     due_date: Annotated[str, Form()] = "",
     tags: Annotated[str, Form(max_length=2_000)] = "",
 ) -> Response:
-    """Save the card's edit form; a stale version shows who changed it meanwhile."""
-    assert card.id is not None
-    card_id = card.id
-
-    def action() -> Card:
+    """Save the card's edit form. Saved over a change made meanwhile, it keeps both where they
+    touch different fields; otherwise the dialog stays open with everything typed in it."""
+    card_id = ident(card)
+    typed = {
+        "title": title,
+        "description": description.replace("\r\n", "\n"),
+        "department_id": department_id,
+        "lotse_id": lotse_id,
+        "priority": priority,
+        "size": size,
+        "due_date": due_date,
+        "tags": tags,
+    }
+    filters = BoardFilters.from_query(request.query_params)
+    try:
         data = CardUpdate(
             version=version,
             title=title,
-            description=description.replace("\r\n", "\n"),
+            description=typed["description"],
             department_id=_int_or_none(department_id),
             lotse_id=_int_or_none(lotse_id),
             priority=priority,
@@ -219,15 +229,82 @@ def edit_card(
             due_date=_parse_date(due_date),
             tags=[tag.strip() for tag in tags.split(",") if tag.strip()],
         )
-        return service.update_card(session, card_id=card_id, data=data, actor=principal.name)
-
-    return _respond(
-        request,
-        session,
-        card.board_id,
-        action,
-        lambda c: _("Card “%(title)s” saved.", title=c.title),
+        saved = service.update_card(
+            session, card_id=card_id, data=data, actor=principal.name, merge=True
+        )
+    except (ValidationError, DomainError) as error:
+        session.rollback()
+        return _edit_refused(request, session, card_id, typed, error)
+    if not is_fragment_request(request):
+        return see_other(_board_url(saved.board_id, filters))
+    board = boards.get_board(session, board_id=saved.board_id)
+    said = _("Card “%(title)s” saved.", title=saved.title)
+    if saved.version > version + 1:
+        said = _(
+            "Card “%(title)s” saved together with the changes made meanwhile.", title=saved.title
+        )
+    return render_board(
+        request, session, board, filters, announce=said, focus=f"card-{card_id}-open"
     )
+
+
+def _edit_refused(
+    request: Request,
+    session: Session,
+    card_id: int,
+    typed: dict[str, str],
+    error: ValidationError | DomainError,
+) -> Response:
+    """The card dialog again, open, with what was typed; where a change made meanwhile clashes,
+    the saved value stands beside it."""
+    current = queries.get_card(session, card_id=card_id)
+    clash: list[str] = []
+    if isinstance(error, ValidationError):
+        message, status, field = validation_message(error), 422, _first_field(error)
+    else:
+        message, status = error_message(error), status_for(error)
+        field = error.field if isinstance(error, InvalidInput) else None
+    if isinstance(error, VersionConflict):
+        # Keep what the person changed; show the rest as it is now, so saving again loses
+        # nobody's change.
+        clash = list(error.extra.get("fields", []))
+        changed = set(error.extra.get("changes", {})) | set(clash)
+        typed = _form_values(current) | {key: typed[key] for key in changed}
+        message = clash_message(error)
+        field = clash[0] if clash else None
+    draft = {"typed": typed, "clash": clash, "error": message}
+    context = detail_context(request, session, current) | {"card_draft": draft}
+    focus = f"card-edit-{field}" if field else "card-edit-error"
+    response = render(
+        request,
+        "cards/detail.html",
+        context,
+        block="dialog",
+        status_code=status,
+        trigger={"lotsenboard:announce": {"message": message, "focus": focus}},
+        retarget="#card-dialog-content",
+        reswap="innerHTML",
+    )
+    return response
+
+
+def _first_field(error: ValidationError) -> str | None:
+    first = error.errors()[0] if error.errors() else None
+    return str(first["loc"][-1]) if first and first.get("loc") else None
+
+
+def _form_values(card: Card) -> dict[str, str]:
+    """The card as its edit form shows it."""
+    return {
+        "title": card.title,
+        "description": card.description,
+        "department_id": str(card.department_id or ""),
+        "lotse_id": str(card.lotse_id or ""),
+        "priority": str(card.priority),
+        "size": str(card.size or ""),
+        "due_date": card.due_date.isoformat() if card.due_date else "",
+        "tags": ", ".join(card.tags),
+    }
 
 
 @router.post("/cards/{card_id}/move", response_class=HTMLResponse)

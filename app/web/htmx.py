@@ -29,6 +29,7 @@ def render(
     status_code: int = 200,
     trigger: dict[str, Any] | None = None,
     reswap: str | None = None,
+    retarget: str | None = None,
 ) -> HTMLResponse:
     """The whole page, or only `block` when htmx asks; always `Vary: HX-Request`."""
     block_name = block if block and is_fragment_request(request) else None
@@ -43,6 +44,9 @@ def render(
         response.headers["HX-Trigger"] = json.dumps(trigger, ensure_ascii=True)
     if reswap:
         response.headers["HX-Reswap"] = reswap
+    if retarget and block_name:
+        # The answer belongs elsewhere than the form asked (e.g. back into the open dialog).
+        response.headers["HX-Retarget"] = retarget
     return response
 
 

@@ -15,18 +15,26 @@
   }
 
   function toast(message) {
+    // An error stays until it is dismissed: nobody should miss why a change did not happen.
     const box = document.getElementById("toasts");
     if (!box || !message) return;
     const item = document.createElement("p");
     item.className = "toast toast--error";
     item.setAttribute("role", "alert");
-    item.textContent = message;
+    item.textContent = message + " ";
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast__close";
+    close.dataset.dismiss = "true";
+    close.textContent = box.dataset.closeText || "×";
+    item.appendChild(close);
     box.appendChild(item);
-    expire(item);
   }
 
   function expire(item) {
-    window.setTimeout(function () { item.remove(); }, 12000);
+    // Only offers (an undo) go by themselves; errors stay.
+    const seconds = Number(item.dataset.expires || 0);
+    if (seconds) window.setTimeout(function () { item.remove(); }, seconds * 1000);
   }
 
   function dialog() {
@@ -83,8 +91,13 @@
       dialogOpener = document.activeElement;
       box.showModal();
     }
+    // A refused save comes back into the dialog: the focus goes where the answer says.
+    const wanted = pendingFocus && document.getElementById(pendingFocus);
+    pendingFocus = null;
     const title = document.getElementById("card-dialog-title");
-    if (title) {
+    if (wanted) {
+      wanted.focus();
+    } else if (title) {
       title.setAttribute("tabindex", "-1");
       title.focus();
     }

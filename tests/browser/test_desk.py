@@ -6,6 +6,9 @@ import re
 from playwright.sync_api import Browser, Page, expect
 
 from app.boards.models import PhaseCreate, WipMode
+from app.cards import queries
+from app.cards import service as cards
+from app.cards.models import CardUpdate
 from app.db import Database
 from app.demo import load_demo
 from tests.browser.conftest import OUTPUT, LiveServer, logged_in_context
@@ -200,3 +203,58 @@ def test_the_board_prints_on_a4_landscape_without_filters_and_with_every_phase(
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 1 <= pages <= 3, pages  # 96 measures; the longest phase holds 29
     context.close()
+
+
+def test_a_save_over_a_colleagues_change_merges_or_keeps_every_typed_word(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    page.goto(f"{live_server.url}/boards/{ids['board']}")
+    dialog = page.locator("#card-dialog")
+
+    # Different fields: both changes are kept.
+    page.locator(f"#card-{ids['a']}-open").click()
+    dialog.locator("#card-edit-description").fill("Mit dem Bauamt abgestimmt.")
+    with db.session(write=True) as session:
+        cards.update_card(
+            session,
+            card_id=ids["a"],
+            data=CardUpdate(version=1, priority="high"),
+            actor="Jana Kuhn",
+        )
+    dialog.get_by_role("button", name="Speichern").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#announcer")).to_contain_text("zusammen mit den Änderungen")
+    with db.session() as session:
+        saved = queries.get_card(session, card_id=ids["a"])
+    assert (saved.description, saved.priority) == ("Mit dem Bauamt abgestimmt.", "high")
+
+    # The same field: the dialog stays open, the typed text stays, the saved one beside it.
+    page.locator(f"#card-{ids['a']}-open").click()
+    dialog.locator("#card-edit-description").fill("Meine lange Fassung, die nicht verloren geht.")
+    with db.session(write=True) as session:
+        cards.update_card(
+            session,
+            card_id=ids["a"],
+            data=CardUpdate(version=saved.version, description="Die Fassung der Kollegin."),
+            actor="Jana Kuhn",
+        )
+    dialog.get_by_role("button", name="Speichern").click()
+    alert = dialog.locator("#card-edit-error")
+    expect(alert).to_contain_text("Jana Kuhn")
+    expect(alert).to_contain_text("Beschreibung")
+    expect(dialog.locator("#card-edit-description")).to_have_value(
+        "Meine lange Fassung, die nicht verloren geht."
+    )
+    expect(dialog.locator(".field-clash")).to_contain_text("Die Fassung der Kollegin.")
+    expect(dialog.locator("#card-edit-description")).to_be_focused()
+    page.wait_for_timeout(13_000)  # longer than messages used to stay
+    expect(alert).to_be_visible()
+    dialog.get_by_role("button", name="Speichern").click()
+    expect(dialog).to_be_hidden()
+    with db.session() as session:
+        final = queries.get_card(session, card_id=ids["a"])
+    assert (final.description, final.priority) == (
+        "Meine lange Fassung, die nicht verloren geht.",
+        "high",
+    )

@@ -116,14 +116,21 @@ def test_invalid_edit_is_refused_with_a_named_field(
 ) -> None:
     _unused, card, _department = _board(session)
     before = dump(db)
-    response = client.post(f"/cards/{card.id}", data={"version": 1, "title": "   "}, headers=HX)
+    response = client.post(
+        f"/cards/{card.id}", data={"version": 1, "title": "   ", "description": "Mein Text"},
+        headers=HX,
+    )  # fmt: skip
     assert response.status_code == 422
-    assert 'role="alert">Titel:' in response.text
+    # Back into the open dialog, with the reason and what was typed.
+    assert response.headers["hx-retarget"] == "#card-dialog-content"
+    assert 'id="card-edit-error" tabindex="-1">Titel:' in response.text
+    assert ">Mein Text</textarea>" in response.text
     response = client.post(
         f"/cards/{card.id}", data={"version": 1, "title": "Neu", "due_date": "31.02."}, headers=HX
     )
     assert response.status_code == 422
-    assert 'role="alert">Fällig am:' in response.text
+    assert 'id="card-edit-error" tabindex="-1">Fällig am:' in response.text
+    assert 'id="card-edit-due_date" type="date" name="due_date" value="31.02."' in response.text
     assert dump(db) == before
 
 
