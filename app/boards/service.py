@@ -1,5 +1,7 @@
 """Board and phase rules: create, rename, archive; add, edit, reorder, remove phases."""
 
+from typing import Any
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -262,10 +264,13 @@ def remove_phase(
             card_count=len(cards),
         )
     moved: list[int] = []
+    # Where each card stood, and the version the removal gives it: enough to undo it exactly.
+    places: list[dict[str, Any]] = []
     if target is not None:
         next_position = _active_count(session, target.id)
         now = clock.now()
         for card in cards:
+            place = {"id": card.id, "position": card.position, "archived": card.archived}
             card.phase_id = target.id  # type: ignore[assignment]
             if not card.archived:
                 card.position = next_position
@@ -273,11 +278,13 @@ def remove_phase(
             card.version += 1
             card.updated_at = now
             moved.append(card.id)  # type: ignore[arg-type]
+            places.append(place | {"version": card.version})
     session.flush()
     payload = {
         "before": _phase_json(phase),
         "target_phase_id": target.id if target else None,
         "card_ids": moved,
+        "cards": places,
     }
     session.delete(phase)
     _renumber([p for p in phases if p.id != phase_id])
@@ -286,6 +293,16 @@ def remove_phase(
     )
     events.commit(session)
     return target
+
+
+def cards_per_phase(session: Session, *, board_id: int) -> dict[int, int]:
+    """How many cards (archived ones too) each phase of the board holds."""
+    statement = (
+        select(Card.phase_id, func.count())
+        .where(Card.board_id == board_id)
+        .group_by(col(Card.phase_id))
+    )
+    return dict(session.exec(statement).all())
 
 
 def _active_count(session: Session, phase_id: int | None) -> int:

@@ -10,16 +10,22 @@ from sqlmodel import Session
 
 from app.accounts import members, tokens
 from app.accounts import service as accounts
-from app.accounts.access import Admin, client_ip
+from app.accounts.access import Admin, Editor, client_ip
 from app.boards import service
 from app.boards.models import Board, BoardUpdate, PhaseCreate, PhaseUpdate
+from app.boards.presentation import BoardFilters
+from app.boards.views import render_board
+from app.cards import undo
 from app.cards.texts import error_message, validation_message
 from app.db import SessionDep, ident
 from app.errors import DomainError
-from app.types import PathId
+from app.events.models import Event
+from app.types import MAX_ID, PathId
 from app.web.deps import BoardDep
 from app.web.errors import status_for
-from app.web.htmx import render, see_other
+from app.web.htmx import is_fragment_request, render, see_other
+from app.web.i18n import gettext as _
+from app.web.templating import principal_of
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=1000)]
@@ -33,18 +39,34 @@ def _page(
     error: str | None = None,
     status: int = 200,
     new_screen_url: str | None = None,
+    confirm_removal: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     board_id = ident(board)
     context: dict[str, Any] = {
         "board": board,
         "phases": service.list_phases(session, board_id=board_id),
+        "cards_in": service.cards_per_phase(session, board_id=board_id),
         "error": error,
         "users": accounts.list_users(session),
         "member_ids": members.member_ids(session, board_id=board_id),
         "screen_links": tokens.list_screen_links(session, board_id=board_id),
         "new_screen_url": new_screen_url,
+        "confirm_removal": confirm_removal,
+        "removed": _removed(request, session, board_id),
     }
     return render(request, "boards/settings.html", context, status_code=status)
+
+
+def _removed(request: Request, session: Session, board_id: int) -> Event | None:
+    """The phase removal just made here (`?removed=SEQ`), while it can still be undone."""
+    seq = request.query_params.get("removed", "")
+    principal = principal_of(request)
+    if not seq.isdigit() or len(seq) > 9 or principal is None:
+        return None
+    try:
+        return undo.undoable(session, board_id=board_id, seq=int(seq), actor=principal.name)
+    except DomainError:
+        return None
 
 
 def _apply(
@@ -199,23 +221,65 @@ def phase_remove_form(
     principal: Admin,
     phase_id: PathId,
     target_phase_id: Annotated[str, Form()] = "",
+    confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Remove a phase; its cards go to the chosen target phase."""
-    board_id = board.id
-    assert board_id is not None
+    """Remove a phase after confirming how many cards go where; it can then be undone."""
+    board_id = ident(board)
     target = int(target_phase_id) if target_phase_id.isdigit() else None
-    return _apply(
-        request,
-        session,
-        board,
-        lambda: service.remove_phase(
+    if not confirmed:
+        phase = service.get_phase(session, phase_id=phase_id, board_id=board_id)
+        phases = {p.id: p for p in service.list_phases(session, board_id=board_id)}
+        confirm = {
+            "phase": phase,
+            "target": phases.get(target),
+            "count": service.cards_per_phase(session, board_id=board_id).get(phase_id, 0),
+        }
+        return _page(request, session, board, confirm_removal=confirm)
+    try:
+        service.remove_phase(
             session,
             board_id=board_id,
             phase_id=phase_id,
             target_phase_id=target,
             actor=principal.name,
-        ),
-    )
+        )
+    except DomainError as error:
+        session.rollback()
+        return _page(request, session, board, error=error_message(error), status=status_for(error))
+    return see_other(f"/boards/{board_id}/settings?removed={board.last_seq}")
+
+
+@router.post("/boards/{board_id}/undo")
+def undo_form(
+    request: Request,
+    board: BoardDep,
+    session: SessionDep,
+    principal: Editor,
+    seq: Annotated[int, Form(ge=1, le=MAX_ID)],
+    back: Annotated[str, Form(pattern="^(board|settings)$")] = "board",
+) -> Response:
+    """Take back a move, an archiving or a phase removal just made."""
+    board_id = ident(board)
+    filters = BoardFilters.from_query(request.query_params)
+    try:
+        done = undo.undo(session, board_id=board_id, seq=seq, actor=principal.name)
+    except DomainError as error:
+        session.rollback()
+        message = error_message(error)
+        if back == "settings":
+            return _page(request, session, board, error=message, status=status_for(error))
+        return render_board(
+            request, session, board, filters, status_code=status_for(error), toast=message,
+            announce=message,
+        )  # fmt: skip
+    if back == "settings":
+        return see_other(f"/boards/{board_id}/settings")
+    if not is_fragment_request(request):
+        return see_other(
+            f"/boards/{board_id}" + (f"?{filters.query_string()}" if filters.active else "")
+        )
+    focus = f"card-{done.card_id}-open" if done.card_id else None
+    return render_board(request, session, board, filters, announce=_("Undone."), focus=focus)
 
 
 @router.post("/boards/{board_id}/access")

@@ -72,10 +72,13 @@ def render_board(
     toast: str | None = None,
     announce: str | None = None,
     focus: str | None = None,
+    undo: int | None = None,
 ) -> HTMLResponse:
-    """The board page, or its board block for htmx, with an optional toast and announcement."""
+    """The board page, or its board block for htmx, with an optional toast and announcement;
+    `undo`: the seq of a change just made that the person may take back."""
     context = board_context(session, board, filters)
     context["toast"] = toast
+    context["undo"] = {"seq": undo, "text": announce} if undo else None
     trigger: dict[str, Any] = {}
     if announce or focus:
         trigger["lotsenboard:announce"] = {"message": announce or "", "focus": focus or ""}

@@ -137,8 +137,12 @@ def update_card(
     return card
 
 
-def move_card(session: Session, *, card_id: int, move: CardMove, actor: str) -> Card:
-    """Move a card to a phase and position; a stale version or a full blocking phase fails."""
+def move_card(
+    session: Session, *, card_id: int, move: CardMove, actor: str, undo_of: int | None = None
+) -> Card:
+    """Move a card to a phase and position; a stale version or a full blocking phase fails.
+
+    `undo_of`: the seq of the change this move takes back (logged with it)."""
     card = _locked_card(session, card_id, move.version)
     if card.archived:
         raise Conflict(f"card {card_id} is archived; restore it first")
@@ -160,11 +164,13 @@ def move_card(session: Session, *, card_id: int, move: CardMove, actor: str) -> 
     card.position = positions.open_gap(session, phase_id=target.id, position=position)
     card.phase_id = target.id
     card.archived = False
-    payload = {
+    payload: dict[str, Any] = {
         "before": {"phase_id": source_id, "position": source_position},
         "after": {"phase_id": target.id, "position": card.position},
         "wip_exceeded": wip_exceeded,
     }
+    if undo_of is not None:
+        payload["undo_of"] = undo_of
     _commit_card_change(session, card, names.CARD_MOVED, actor, payload)
     return card
 
@@ -177,25 +183,40 @@ def archive_card(session: Session, *, card_id: int, version: int, actor: str) ->
     card.archived = True
     session.flush()
     positions.close_gap(session, phase_id=card.phase_id, position=card.position)
-    payload = {"before": {"archived": False}, "after": {"archived": True}}
+    # The position it left, so that an undo puts it back exactly there.
+    payload = {
+        "before": {"archived": False, "position": card.position},
+        "after": {"archived": True},
+    }
     _commit_card_change(session, card, names.CARD_ARCHIVED, actor, payload)
     return card
 
 
-def restore_card(session: Session, *, card_id: int, version: int, actor: str) -> Card:
-    """Bring an archived card back to the end of its phase; logs card.restored."""
+def restore_card(
+    session: Session,
+    *,
+    card_id: int,
+    version: int,
+    actor: str,
+    position: int | None = None,
+    undo_of: int | None = None,
+) -> Card:
+    """Bring an archived card back to its phase (at `position`, default its end); logs
+    card.restored."""
     card = _locked_card(session, card_id, version)
     if not card.archived:
         return card
     phase = get_phase(session, phase_id=card.phase_id)
     wip_exceeded = positions.check_wip(session, phase=phase, card=card)
-    card.position = positions.active_count(session, phase_id=card.phase_id)
+    card.position = positions.open_gap(session, phase_id=card.phase_id, position=position)
     card.archived = False
-    payload = {
+    payload: dict[str, Any] = {
         "before": {"archived": True},
         "after": {"archived": False, "position": card.position},
         "wip_exceeded": wip_exceeded,
     }
+    if undo_of is not None:
+        payload["undo_of"] = undo_of
     _commit_card_change(session, card, names.CARD_RESTORED, actor, payload)
     return card
 

@@ -58,12 +58,15 @@ def _respond(
     announce: Callable[[Card], str],
     *,
     focus: str | None = None,
+    undoable: bool = False,
 ) -> Response:
     """Run one change; htmx gets the board block (+ toast on failure), forms get a redirect.
 
-    `focus`: the element that has the focus afterwards, refused or not (default: the card).
+    `focus`: the element that has the focus afterwards, refused or not (default: the card);
+    `undoable`: offer to take the change back.
     """
     filters = BoardFilters.from_query(request.query_params)
+    seq_before = boards.get_board(session, board_id=board_id).last_seq
     try:
         card = action()
     except ValidationError as error:
@@ -80,7 +83,9 @@ def _respond(
     if focus is None and card is not None and not card.archived:
         focus = f"card-{card.id}-open"
     said = announce(card) if card is not None else None
-    return render_board(request, session, board, filters, announce=said, focus=focus)
+    # Only a change that happened (a move to the same place logs nothing) can be taken back.
+    undo = board.last_seq if undoable and board.last_seq != seq_before else None
+    return render_board(request, session, board, filters, announce=said, focus=focus, undo=undo)
 
 
 def _failed(
@@ -339,6 +344,7 @@ def card_move_form(
         action,
         lambda c: _moved_message(session, c),
         focus=f"card-{card_id}-open",  # a refused move too: the card stays where it was
+        undoable=True,
     )
 
 
@@ -378,6 +384,7 @@ def _archive_action(
         card.board_id,
         lambda: change(session, card_id=card_id, version=version, actor=principal.name),
         announce,
+        undoable=archive,
     )
 
 

@@ -32,9 +32,16 @@
   }
 
   function expire(item) {
-    // Only offers (an undo) go by themselves; errors stay.
+    // Only offers (an undo) go by themselves, and not while pointed at or focused; errors stay.
     const seconds = Number(item.dataset.expires || 0);
-    if (seconds) window.setTimeout(function () { item.remove(); }, seconds * 1000);
+    if (!seconds || item.dataset.expiring) return;
+    item.dataset.expiring = "true";
+    (function later(wait) {
+      window.setTimeout(function () {
+        if (item.matches(":hover") || item.contains(document.activeElement)) later(2000);
+        else item.remove();
+      }, wait);
+    })(seconds * 1000);
   }
 
   function dialog() {
@@ -162,8 +169,8 @@
       const source = event.detail.requestConfig && event.detail.requestConfig.elt;
       if (box && box.open && source && box.contains(source)) box.close();
       initSortable(view);
-      view.querySelectorAll(".toast").forEach(expire);
     }
+    document.querySelectorAll("#toasts [data-expires]").forEach(expire);
     if (pendingFocus) {
       const element = document.getElementById(pendingFocus);
       pendingFocus = null;
@@ -226,6 +233,12 @@
     if (!panel || change.type.indexOf("annotation.") !== 0 || Number(panel.dataset.seq) >= change.seq) return;
     if (isDirty(panel)) offerUpdate(panel, base + "/annotations");
     else refreshPart(panel, base + "/annotations", "outerHTML");
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    // An undo offer that was used is gone.
+    const offer = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest(".toast--undo");
+    if (offer) offer.remove();
   });
 
   document.addEventListener("htmx:responseError", function () {

@@ -258,3 +258,61 @@ def test_a_save_over_a_colleagues_change_merges_or_keeps_every_typed_word(
         "Meine lange Fassung, die nicht verloren geht.",
         "high",
     )
+
+
+def test_undo_of_a_move_an_archiving_and_a_phase_removal_restores_the_board_everywhere(
+    page: Page, browser: Browser, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    board_url = f"{live_server.url}/boards/{ids['board']}"
+    other_context = logged_in_context(browser, live_server, db)
+    other = other_context.new_page()
+    page.goto(board_url)
+    other.goto(board_url)
+    expect(other.locator("#live-status")).to_have_attribute("data-state", "live")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+
+    def order(tab: Page, phase_id: int) -> list[str]:
+        return (
+            column(tab, phase_id)
+            .locator(".card-item")
+            .evaluate_all("items => items.map(i => i.dataset.cardId)")
+        )
+
+    first_before = order(page, ids["first"])
+    drag(page, ids["b"], ids["second"])
+    expect(column(other, ids["second"]).locator(f"#card-{ids['b']}")).to_be_visible(timeout=10_000)
+    page.locator(".toast--undo").get_by_role("button", name="Rückgängig").click()
+    expect(page.locator("#announcer")).to_have_text("Rückgängig gemacht.")
+    expect(column(page, ids["first"]).locator(f"#card-{ids['b']}")).to_be_visible()
+    expect(column(other, ids["first"]).locator(f"#card-{ids['b']}")).to_be_visible(timeout=10_000)
+    assert order(page, ids["first"]) == first_before
+    expect(page.locator(".toast--undo")).to_have_count(0)
+
+    page.locator(f"#card-{ids['a']}-open").click()
+    page.get_by_role("button", name="Karte archivieren").click()
+    expect(other.locator(f"#card-{ids['a']}")).to_have_count(0, timeout=10_000)
+    page.locator(".toast--undo").get_by_role("button", name="Rückgängig").click()
+    expect(column(other, ids["first"]).locator(f"#card-{ids['a']}")).to_be_visible(timeout=10_000)
+    assert order(page, ids["first"]) == first_before
+    expect(other.locator(".card-item").first).to_have_attribute("data-card-id", first_before[0])
+
+    # Removing a phase asks first, with the number of cards and where they go.
+    page.goto(f"{board_url}/settings")
+    row = page.locator(f"#phase-settings-{ids['third']}")
+    expect(row.get_by_label("Die 1 Karte der Phase verschieben nach")).to_have_value(
+        str(ids["second"])  # the neighbour on the left
+    )
+    row.get_by_role("button", name="Phase entfernen …").click()
+    confirm = page.locator(".confirm")
+    expect(confirm).to_contain_text(
+        "Phase „Test/Pilot“ entfernen? Die 1 Karte kommt nach „Prozessanalyse“."
+    )
+    expect(confirm.get_by_role("button", name="Ja, entfernen")).to_be_focused()
+    confirm.get_by_role("button", name="Ja, entfernen").click()
+    expect(other.locator(f"#phase-{ids['third']}")).to_have_count(0, timeout=10_000)
+    page.get_by_role("button", name="Rückgängig").click()
+    expect(other.locator(".phase__name", has_text="Test/Pilot")).to_be_visible(timeout=10_000)
+    pilot = other.locator(".phase", has=other.locator(".phase__name", has_text="Test/Pilot"))
+    expect(pilot.locator(f"#card-{ids['c']}")).to_be_visible()
+    other_context.close()

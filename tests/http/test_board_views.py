@@ -1,5 +1,7 @@
 """The HTML board through the real app: page vs fragment, language, mutations, settings."""
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -139,18 +141,25 @@ def test_phase_settings_remove_needs_and_uses_a_target(
 ) -> None:
     board, card, _department = _board(session)
     first, second = boards.list_phases(session, board_id=board.id)[:2]
+    url = f"/boards/{board.id}/phases/{first.id}/remove"
+    # First the question, with what happens to the card; nothing is removed yet.
+    asked = client.post(url, data={"target_phase_id": second.id}, follow_redirects=False)
+    assert asked.status_code == 200
+    assert "Phase „Ideenspeicher“ entfernen? Die 1 Karte kommt nach „Priorisiert“." in asked.text
+    assert len(boards.list_phases(session, board_id=board.id)) == 4
+    refused = client.post(url, data={"confirmed": "true"}, follow_redirects=False)
+    assert refused.status_code == 409
     response = client.post(
-        f"/boards/{board.id}/phases/{first.id}/remove", data={}, follow_redirects=False
-    )
-    assert response.status_code == 409
-    response = client.post(
-        f"/boards/{board.id}/phases/{first.id}/remove",
-        data={"target_phase_id": second.id},
-        follow_redirects=False,
+        url, data={"target_phase_id": second.id, "confirmed": "true"}, follow_redirects=False
     )
     assert response.status_code == 303
+    assert re.fullmatch(rf"/boards/{board.id}/settings\?removed=\d+", response.headers["location"])
     session.rollback()
     assert queries.get_card(session, card_id=card.id).phase_id == second.id
+    offered = client.get(response.headers["location"])
+    assert (
+        "Die Phase „Ideenspeicher“ wurde entfernt" in offered.text and "Rückgängig" in offered.text
+    )
 
 
 def test_accessibility_feedback_is_stored(client: TestClient) -> None:

@@ -84,6 +84,7 @@ REQUESTS = [
     ("GET", "/boards/{theirs}/bedenken", None),
     ("GET", "/cards/{card}/verlauf", None),
     ("GET", "/cards/{card}/annotations", None),
+    ("POST", "/boards/{theirs}/undo", {"seq": "{seq}"}),
     ("POST", "/cards/{card}/annotations", {"kind": "concern", "text": "X"}),
     ("POST", "/annotations/{annotation}", {"version": "1", "kind": "concern", "text": "X"}),
     (
