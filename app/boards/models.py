@@ -25,6 +25,8 @@ class Board(SQLModel, table=True):
     restricted: bool = Field(default=False)
     # Kanban practice: a blocked card does not take up a WIP slot unless the board says so.
     wip_counts_blocked: bool = Field(default=False)
+    # After this many days in one phase a card says so on its face.
+    stuck_after_days: int = Field(default=21)
     # The board's event counter: bumped in the same transaction as each event.
     last_seq: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -56,6 +58,7 @@ class BoardUpdate(BaseModel):
     name: Name | None = None
     description: LongText | None = None
     wip_counts_blocked: bool | None = None
+    stuck_after_days: int | None = Field(default=None, ge=1, le=365)
 
 
 class BoardRead(BaseModel):
@@ -66,6 +69,7 @@ class BoardRead(BaseModel):
     archived: bool
     restricted: bool
     wip_counts_blocked: bool
+    stuck_after_days: int
     last_seq: int
     created_at: datetime
     updated_at: datetime

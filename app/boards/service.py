@@ -266,12 +266,18 @@ def remove_phase(
     moved: list[int] = []
     # Where each card stood, and the version the removal gives it: enough to undo it exactly.
     places: list[dict[str, Any]] = []
+    now = clock.now()
     if target is not None:
         next_position = _active_count(session, target.id)
-        now = clock.now()
         for card in cards:
-            place = {"id": card.id, "position": card.position, "archived": card.archived}
+            place = {
+                "id": card.id,
+                "position": card.position,
+                "archived": card.archived,
+                "phase_since": card.phase_since.isoformat(),
+            }
             card.phase_id = target.id  # type: ignore[assignment]
+            card.phase_since = now
             if not card.archived:
                 card.position = next_position
                 next_position += 1
@@ -289,7 +295,12 @@ def remove_phase(
     session.delete(phase)
     _renumber([p for p in phases if p.id != phase_id])
     events.append(
-        session, board_id=board_id, type=names.PHASE_REMOVED, actor=actor, payload=payload
+        session,
+        board_id=board_id,
+        type=names.PHASE_REMOVED,
+        actor=actor,
+        payload=payload,
+        at=now,
     )
     events.commit(session)
     return target

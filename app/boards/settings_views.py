@@ -114,15 +114,16 @@ class PhaseForm:
         }
 
 
-@router.post("/boards/{board_id}/wip-rule")
-def wip_rule_form(
+@router.post("/boards/{board_id}/rules")
+def board_rules_form(
     request: Request,
     board: BoardDep,
     session: SessionDep,
     principal: Admin,
+    stuck_after_days: Annotated[str, Form(max_length=10)],
     wip_counts_blocked: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Whether blocked cards count toward the phases' WIP limits."""
+    """Whether blocked cards count toward WIP limits; after how many days a card is stuck."""
     board_id = ident(board)
     return _apply(
         request,
@@ -131,7 +132,9 @@ def wip_rule_form(
         lambda: service.update_board(
             session,
             board_id=board_id,
-            data=BoardUpdate(wip_counts_blocked=wip_counts_blocked),
+            data=BoardUpdate.model_validate(
+                {"wip_counts_blocked": wip_counts_blocked, "stuck_after_days": stuck_after_days}
+            ),
             actor=principal.name,
         ),
     )

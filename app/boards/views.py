@@ -57,6 +57,7 @@ def board_context(session: Session, board: Board, filters: BoardFilters) -> dict
         "lotsen": lotsen,
         "tags": queries.board_tags(session, board_id=board.id),
         "marks": marks,
+        "stuck_after": board.stuck_after_days,
         "shown": shown,
         "total": sum(column.total for column in view.phases),
     }

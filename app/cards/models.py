@@ -51,6 +51,8 @@ class Card(SQLModel, table=True):
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When the card entered its phase (a move within the phase leaves it): "n days here".
+    phase_since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     tag_links: list[CardTag] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
@@ -137,6 +139,7 @@ class CardRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    phase_since: datetime
 
 
 class OpenAnnotations(StrEnum):

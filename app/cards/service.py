@@ -1,5 +1,6 @@
 """Card rules: create, edit, move, archive, restore — each versioned and logged."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -20,7 +21,7 @@ from app.references import check_active
 
 def card_json(card: Card) -> dict[str, Any]:
     return CardRead.model_validate(card).model_dump(
-        mode="json", exclude={"created_at", "updated_at"}
+        mode="json", exclude={"created_at", "updated_at", "phase_since"}
     )
 
 
@@ -138,11 +139,18 @@ def update_card(
 
 
 def move_card(
-    session: Session, *, card_id: int, move: CardMove, actor: str, undo_of: int | None = None
+    session: Session,
+    *,
+    card_id: int,
+    move: CardMove,
+    actor: str,
+    undo_of: int | None = None,
+    phase_since: datetime | None = None,
 ) -> Card:
     """Move a card to a phase and position; a stale version or a full blocking phase fails.
 
-    `undo_of`: the seq of the change this move takes back (logged with it)."""
+    `undo_of`: the seq of the change this move takes back (logged with it); `phase_since`:
+    when the card entered the phase it goes back to."""
     card = _locked_card(session, card_id, move.version)
     if card.archived:
         raise Conflict(f"card {card_id} is archived; restore it first")
@@ -162,16 +170,22 @@ def move_card(
     session.flush()
     positions.close_gap(session, phase_id=source_id, position=source_position)
     card.position = positions.open_gap(session, phase_id=target.id, position=position)
+    entered, now = card.phase_since, clock.now()
     card.phase_id = target.id
     card.archived = False
+    if changing_phase:
+        card.phase_since = phase_since or now
     payload: dict[str, Any] = {
         "before": {"phase_id": source_id, "position": source_position},
         "after": {"phase_id": target.id, "position": card.position},
         "wip_exceeded": wip_exceeded,
     }
+    if changing_phase:
+        # When it had entered the phase it left: an undo puts that back too.
+        payload["phase_since_before"] = entered.isoformat()
     if undo_of is not None:
         payload["undo_of"] = undo_of
-    _commit_card_change(session, card, names.CARD_MOVED, actor, payload)
+    _commit_card_change(session, card, names.CARD_MOVED, actor, payload, now)
     return card
 
 
@@ -222,12 +236,24 @@ def restore_card(
 
 
 def _commit_card_change(
-    session: Session, card: Card, kind: str, actor: str, payload: dict[str, Any]
+    session: Session,
+    card: Card,
+    kind: str,
+    actor: str,
+    payload: dict[str, Any],
+    now: datetime | None = None,
 ) -> None:
+    now = now or clock.now()
     card.version += 1
-    card.updated_at = clock.now()
+    card.updated_at = now
     payload["version"] = card.version
     events.append(
-        session, board_id=card.board_id, type=kind, actor=actor, card_id=card.id, payload=payload
+        session,
+        board_id=card.board_id,
+        type=kind,
+        actor=actor,
+        card_id=card.id,
+        payload=payload,
+        at=now,
     )
     events.commit(session)

@@ -5,7 +5,7 @@ logged (naming the change it takes back) and safe when someone else acted in bet
 is refused, and the board shows the state as it is.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -48,8 +48,14 @@ def undo(session: Session, *, board_id: int, seq: int, actor: str) -> Event:
         move = CardMove(
             phase_id=before["phase_id"], position=before["position"], version=payload["version"]
         )
+        entered = payload.get("phase_since_before")
         service.move_card(
-            session, card_id=event.card_id or 0, move=move, actor=actor, undo_of=event.seq
+            session,
+            card_id=event.card_id or 0,
+            move=move,
+            actor=actor,
+            undo_of=event.seq,
+            phase_since=datetime.fromisoformat(entered) if entered else None,
         )
     elif event.type == names.CARD_ARCHIVED:
         service.restore_card(
@@ -102,6 +108,8 @@ def _restore_phase(session: Session, *, board_id: int, event: Event, actor: str)
             positions.close_gap(session, phase_id=card.phase_id, position=card.position)
         card.phase_id = phase.id  # type: ignore[assignment]
         card.position = place["position"]
+        if place.get("phase_since"):
+            card.phase_since = datetime.fromisoformat(place["phase_since"])
         card.version += 1
         card.updated_at = now
     session.flush()

@@ -7,6 +7,7 @@ and meetings) registers a handler with it, once, in `app/handlers.py`.
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -65,8 +66,11 @@ def append(
     actor: str,
     payload: dict[str, Any],
     card_id: int | None = None,
+    at: datetime | None = None,
 ) -> Event:
-    """Add an event with the stream's next seq; the caller commits through `commit`."""
+    """Add an event with the stream's next seq; the caller commits through `commit`.
+
+    `at`: the moment of the change, when the caller stamps rows with it too (default: now)."""
     if board_id is None:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(
@@ -84,7 +88,13 @@ def append(
             .returning(board.last_seq)
         ).scalar_one()
     event = Event(
-        board_id=board_id, seq=seq, type=type, actor=actor, card_id=card_id, payload=payload
+        board_id=board_id,
+        seq=seq,
+        type=type,
+        actor=actor,
+        card_id=card_id,
+        payload=payload,
+        created_at=at or clock.now(),
     )
     session.add(event)
     session.info.setdefault(_PENDING, []).append(event)

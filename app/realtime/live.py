@@ -104,6 +104,7 @@ def card_states(
                 departments=departments,
                 lotsen=lotsen,
                 marks=marks,
+                stuck_after=board.stuck_after_days,
                 qs="",
                 done=bool(phase and phase.is_done),
                 readonly=readonly,

@@ -1,6 +1,6 @@
 """Jinja2 templates with block fragments, translations and German formatting."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from jinja2_fragments.fastapi import Jinja2Blocks
@@ -22,6 +22,11 @@ def is_overdue(value: date | None) -> bool:
     if value is None:
         return False
     return value < clock.now().astimezone(get_settings().zone).date()
+
+
+def days_since(value: datetime | None) -> int:
+    """Whole days from a moment until now."""
+    return 0 if value is None else (clock.now() - value).days
 
 
 def csrf_token(request: Any) -> str:
@@ -67,6 +72,7 @@ templates.env.filters["date_de"] = i18n.date_format
 templates.env.filters["datetime_de"] = i18n.datetime_format
 templates.env.filters["number"] = i18n.number_format
 templates.env.filters["duration"] = i18n.duration_format
+templates.env.filters["days_since"] = days_since
 templates.env.tests["overdue"] = is_overdue
 templates.env.filters["change_label"] = change_label
 templates.env.filters["excerpt"] = excerpt

@@ -96,7 +96,7 @@ def test_user_forms_create_change_role_and_refuse_bad_input(
     assert duplicate.status_code == 409
 
 
-def test_whether_blocked_cards_count_toward_wip_is_a_board_setting(
+def test_blocked_cards_in_wip_and_days_until_stuck_are_board_settings(
     client: TestClient, session: Session
 ) -> None:
     board = make_board(session)
@@ -104,17 +104,24 @@ def test_whether_blocked_cards_count_toward_wip_is_a_board_setting(
     assert "Blockierte Karten zählen zum WIP-Limit" in page.text
     assert 'name="wip_counts_blocked" value="true">' in page.text  # off by default
     on = client.post(
-        f"/boards/{board.id}/wip-rule", data={"wip_counts_blocked": "true"}, follow_redirects=False
+        f"/boards/{board.id}/rules",
+        data={"wip_counts_blocked": "true", "stuck_after_days": "14"},
+        follow_redirects=False,
     )
     assert on.status_code == 303
     session.rollback()  # a new read transaction sees the change …
     session.expire_all()  # … and objects read before are read again
-    assert boards.get_board(session, board_id=board.id).wip_counts_blocked is True
+    saved = boards.get_board(session, board_id=board.id)
+    assert (saved.wip_counts_blocked, saved.stuck_after_days) == (True, 14)
     assert (
         'name="wip_counts_blocked" value="true" checked>'
         in client.get(f"/boards/{board.id}/settings").text
     )
-    client.post(f"/boards/{board.id}/wip-rule", data={}, follow_redirects=False)
+    client.post(
+        f"/boards/{board.id}/rules", data={"stuck_after_days": "14"}, follow_redirects=False
+    )
+    refused = client.post(f"/boards/{board.id}/rules", data={"stuck_after_days": "0"})
+    assert refused.status_code == 422 and 'role="alert"' in refused.text
     session.rollback()  # a new read transaction sees the change …
     session.expire_all()  # … and objects read before are read again
     assert boards.get_board(session, board_id=board.id).wip_counts_blocked is False

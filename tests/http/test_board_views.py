@@ -1,10 +1,12 @@
 """The HTML board through the real app: page vs fragment, language, mutations, settings."""
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app import clock
 from app.boards import service as boards
 from app.cards import queries
 from app.db import Database
@@ -189,3 +191,20 @@ def test_viewers_get_a_read_only_board(app, session: Session) -> None:  # type: 
     assert (
         reader.post(f"/cards/{card.id}/move", data={"version": 1, "phase_id": 1}).status_code == 403
     )
+
+
+def test_the_card_face_shows_its_size_and_how_long_it_has_been_stuck(
+    client: TestClient, session: Session
+) -> None:
+    board = make_board(session)
+    first, *_middle, done = boards.list_phases(session, board_id=board.id)
+    with clock.frozen_at(clock.now() - timedelta(days=30)):
+        stuck = make_card(session, board, title="Alt", size="M")
+        finished = make_card(session, board, title="Fertig", phase_id=done.id)
+    make_card(session, board, title="Neu")
+    page = client.get(f"/boards/{board.id}").text
+    face = page.split(f'id="card-{stuck.id}"', 1)[1].split("</article>", 1)[0]
+    assert "Größe M" in face and "30 Tage in dieser Phase" in face
+    # A done measure is not stuck; a new one has not been anywhere long (default: 21 days).
+    assert page.count("Tage in dieser Phase") == 1
+    assert first.id and finished.id

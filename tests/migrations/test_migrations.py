@@ -1,11 +1,17 @@
 """Migrations reach head and come back down on both engines, and match the models."""
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlmodel import select
 
-from app import migrate
+from app import handlers, migrate
+from app.boards import service as boards
+from app.cards.models import Card
 from app.db import Database, make_engine
+from app.demo import load_demo
 from app.models import metadata
 from tests.conftest import DatabaseFactory
 
@@ -118,3 +124,32 @@ def test_boards_that_exist_before_the_annotations_keep_blocked_cards_out_of_wip(
     finally:
         engine.dispose()
     assert value in (False, 0)
+
+
+def test_when_cards_entered_their_phase_is_read_back_from_the_log(
+    database_factory: DatabaseFactory,
+) -> None:
+    url = database_factory.create()
+    migrate.upgrade(url)
+    handlers.install()
+    db = Database(url)
+    try:
+        assert load_demo(db, now=datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+        with db.session(write=True) as session:
+            board = boards.list_boards(session)[0]
+            phases = boards.list_phases(session, board_id=board.id)
+            # A removed phase moves its cards: they entered the target then.
+            boards.remove_phase(
+                session, board_id=board.id, phase_id=phases[2].id,
+                target_phase_id=phases[1].id, actor="Test",
+            )  # fmt: skip
+        with db.session() as session:
+            live = {c.id: c.phase_since for c in session.exec(select(Card)).all()}
+        migrate.downgrade(url, "90739db5ab86")  # before cards knew it
+        migrate.upgrade(url)
+        with db.session() as session:
+            filled = {c.id: c.phase_since for c in session.exec(select(Card)).all()}
+    finally:
+        db.dispose()
+    assert len(filled) == len(live) > 90
+    assert filled == live

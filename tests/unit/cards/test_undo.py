@@ -34,13 +34,20 @@ def test_a_move_is_taken_back_to_its_exact_place_once(session: Session, db: Data
     a, b, c = (make_card(session, board, title=t) for t in "ABC")
     make_card(session, board, title="D", phase_id=second.id)
     before = order(session, board.id)
-    cards.move_card(
-        session, card_id=b.id, move=CardMove(phase_id=second.id, position=0, version=1),
-        actor=ACTOR,
-    )  # fmt: skip
+    entered = queries.get_card(session, card_id=b.id).phase_since
+    later = clock.now() + timedelta(days=3)
+    with clock.frozen_at(later):
+        moved = cards.move_card(
+            session, card_id=b.id, move=CardMove(phase_id=second.id, position=0, version=1),
+            actor=ACTOR,
+        )  # fmt: skip
+    assert moved.phase_since == later
     seq = last_seq(session, board.id)
-    undo.undo(session, board_id=board.id, seq=seq, actor=ACTOR)
+    with clock.frozen_at(later):
+        undo.undo(session, board_id=board.id, seq=seq, actor=ACTOR)
     assert order(session, board.id) == before
+    # Back where it was, since when it was there.
+    assert queries.get_card(session, card_id=b.id).phase_since == entered
     back = events.list_events(session, board_id=board.id)[-1]
     assert (back.type, back.payload["undo_of"]) == (names.CARD_MOVED, seq)
     snapshot = dump(db)
