@@ -1,4 +1,7 @@
-"""The `lotsenboard` command: serve, migrate, demo, create-user, token."""
+"""The `lotsenboard` command: serve, migrate, demo, create-user, reset-password, token.
+
+Its help speaks German, as its output and the app do.
+"""
 
 import os
 from typing import Annotated
@@ -8,15 +11,15 @@ from pydantic import ValidationError
 
 from app import handlers
 from app import migrate as migrations
+from app.accounts import resets, tokens
 from app.accounts import service as accounts
-from app.accounts import tokens
 from app.accounts.models import Role, UserCreate
 from app.db import Database
 from app.errors import DomainError
 from app.settings import get_settings
 
 cli = typer.Typer(help="Lotsenboard – Kanban-Board für Digitallotsen.", no_args_is_help=True)
-token_cli = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+token_cli = typer.Typer(help="Persönliche API-Tokens.", no_args_is_help=True)
 cli.add_typer(token_cli, name="token")
 CLI_ACTOR = "CLI"
 
@@ -38,12 +41,14 @@ def _fail(message: str) -> None:
 @cli.command()
 def serve(
     host: Annotated[
-        str | None, typer.Option(help="Address to bind (default from settings).")
+        str | None, typer.Option(help="Adresse (Standard: aus den Einstellungen).")
     ] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (Standard: aus den Einstellungen).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Anzahl der Worker-Prozesse.")] = None,
 ) -> None:
-    """Serve the web app with uvicorn."""
+    """Startet den Webserver (uvicorn)."""
     import uvicorn
 
     settings = get_settings()
@@ -62,7 +67,7 @@ def serve(
 
 @cli.command()
 def migrate() -> None:
-    """Bring the database schema to the newest migration."""
+    """Bringt die Datenbank auf den neuesten Stand (Migrationen)."""
     settings = get_settings()
     migrations.upgrade(settings.resolved_database_url)
     typer.echo("Datenbank ist auf dem neuesten Stand.")
@@ -71,12 +76,12 @@ def migrate() -> None:
 @cli.command()
 def demo(
     if_empty: Annotated[
-        bool, typer.Option("--if-empty", help="Only when the database holds no board yet.")
+        bool, typer.Option("--if-empty", help="Nur, wenn die Datenbank noch kein Board hat.")
     ] = False,
 ) -> None:
-    """Load the demo Kommune (idempotent: a second run changes nothing)."""
+    """Lädt die Demo-Kommune Musterstadt (ein zweiter Aufruf ändert nichts)."""
     from app.boards import service as boards
-    from app.demo import ensure_demo_admin, load_demo
+    from app.demo import ensure_demo_accounts, load_demo
 
     db = _database()
     try:
@@ -86,28 +91,31 @@ def demo(
                     typer.echo("Datenbank enthält schon Boards: keine Demo geladen.")
                     return
         loaded = load_demo(db)
-        login = ensure_demo_admin(db)
+        logins = ensure_demo_accounts(db)
     finally:
         db.dispose()
     typer.echo("Demo-Kommune geladen." if loaded else "Demo-Kommune ist schon vorhanden.")
-    if login is not None:
-        email, password = login
-        # Shown once: only the hash is stored.
-        typer.echo(f"Anmeldung als Admin: {email} / Passwort: {password}")
+    # Shown once: only the hashes are stored.
+    for who, email, password in logins:
+        typer.echo(f"Anmeldung als {who}: {email} / Passwort: {password}")
 
 
 @cli.command("create-user")
 def create_user(
-    email: Annotated[str, typer.Argument(help="Login email address.")],
-    name: Annotated[str, typer.Option(help="Full name.")],
-    role: Annotated[Role, typer.Option(help="admin, lotse or viewer.")] = Role.lotse,
+    email: Annotated[str, typer.Argument(help="E-Mail-Adresse zum Anmelden.")],
+    name: Annotated[str, typer.Option(help="Vollständiger Name.")],
+    role: Annotated[Role, typer.Option(help="admin, lotse oder viewer.")] = Role.lotse,
+    lotse: Annotated[
+        int | None,
+        typer.Option(help="Nummer des Lotsen-Eintrags derselben Person (sonst: gleiche E-Mail)."),
+    ] = None,
 ) -> None:
-    """Create an account; the password comes from LOTSENBOARD_PASSWORD or a prompt."""
+    """Legt ein Konto an; das Passwort kommt aus LOTSENBOARD_PASSWORD oder wird abgefragt."""
     password = os.environ.get("LOTSENBOARD_PASSWORD") or typer.prompt(
         "Passwort", hide_input=True, confirmation_prompt=True
     )
     try:
-        data = UserCreate(email=email, name=name, role=role, password=password)
+        data = UserCreate(email=email, name=name, role=role, password=password, lotse_id=lotse)
     except ValidationError as error:
         first = error.errors()[0]
         _fail(f"Ungültig ({first['loc'][-1]}): {first['msg']}")
@@ -116,19 +124,45 @@ def create_user(
     try:
         with db.session(write=True) as session:
             user = accounts.create_user(session, data=data, actor=CLI_ACTOR)
-            typer.echo(f"Konto {user.email} ({user.role.value}) angelegt.")
+            linked = f", verknüpft mit Lotsen-Eintrag {user.lotse_id}" if user.lotse_id else ""
+            typer.echo(f"Konto {user.email} ({user.role.value}{linked}) angelegt.")
     except DomainError as error:
         _fail(error.message)
     finally:
         db.dispose()
 
 
+@cli.command("reset-password")
+def reset_password(
+    email: Annotated[str, typer.Argument(help="Wessen Passwort neu gesetzt werden soll.")],
+) -> None:
+    """Gibt einen einmaligen Link aus, mit dem die Person ein neues Passwort setzt."""
+    settings = get_settings()
+    db = _database()
+    try:
+        with db.session(write=True) as session:
+            user = accounts.find_user(session, email=email)
+            if user is None:
+                _fail(f"Kein Konto für {email}.")
+                return
+            plain = resets.create_reset(
+                session, user=user, actor=CLI_ACTOR, hours=settings.password_reset_hours
+            )
+        typer.echo(f"{settings.base_url.rstrip('/')}/passwort/{plain}")
+        typer.echo(
+            f"(gilt einmal, {settings.password_reset_hours} Stunden lang; nur jetzt sichtbar)",
+            err=True,
+        )
+    finally:
+        db.dispose()
+
+
 @token_cli.command("create")
 def token_create(
-    email: Annotated[str, typer.Argument(help="Whose token.")],
-    name: Annotated[str, typer.Option(help="What the token is for.")] = "CLI",
+    email: Annotated[str, typer.Argument(help="Wessen Token.")],
+    name: Annotated[str, typer.Option(help="Wofür das Token gedacht ist.")] = "CLI",
 ) -> None:
-    """Print a new personal API token (shown only now)."""
+    """Gibt ein neues persönliches API-Token aus (nur jetzt sichtbar)."""
     db = _database()
     try:
         with db.session(write=True) as session:
@@ -147,8 +181,8 @@ def token_create(
 
 
 @token_cli.command("revoke")
-def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's number.")]) -> None:
-    """Revoke a personal API token."""
+def token_revoke(token_id: Annotated[int, typer.Argument(help="Nummer des Tokens.")]) -> None:
+    """Widerruft ein persönliches API-Token."""
     db = _database()
     try:
         with db.session(write=True) as session:

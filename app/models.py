@@ -2,7 +2,16 @@
 
 from sqlmodel import SQLModel
 
-from app.accounts.models import ApiToken, BoardMember, LoginFailure, LoginSession, ScreenLink, User
+from app.accounts.models import (
+    ApiToken,
+    BoardMember,
+    LoginFailure,
+    LoginSession,
+    PasswordReset,
+    SavedView,
+    ScreenLink,
+    User,
+)
 from app.annotations.models import Annotation, AnnotationCategory, AnnotationNote
 from app.boards.models import Board, Phase
 from app.cards.models import Card, CardTag
@@ -27,7 +36,9 @@ __all__ = [
     "LoginFailure",
     "LoginSession",
     "Lotse",
+    "PasswordReset",
     "Phase",
+    "SavedView",
     "ScreenLink",
     "SiteText",
     "User",

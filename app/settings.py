@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     live_recheck_seconds: float = Field(
         default=5.0, gt=0, description="Open websockets re-check access (and ping) this often."
     )
+    password_reset_hours: int = Field(
+        default=48, ge=1, le=720, description="How long a password reset link works."
+    )
+    help_contact: str = Field(
+        default="",
+        max_length=300,
+        description="Whom to ask for a new password (shown on the login page).",
+    )
     language: str = Field(
         default="de",
         pattern=r"^(de|en|auto)$",

@@ -48,3 +48,10 @@ def assert_gapless_seqs(session: Session, board_id: int) -> list[int]:
     )
     assert seqs == list(range(1, len(seqs) + 1))
     return seqs
+
+
+def fresh(session: Session) -> Session:
+    """Forget what the session read, so it sees what the app under test committed since."""
+    session.rollback()
+    session.expire_all()
+    return session

@@ -21,7 +21,8 @@ class Role(StrEnum):
     viewer = "viewer"
 
 
-Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
+MIN_PASSWORD_LENGTH = 10
+Password = Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=200)]
 
 
 class User(SQLModel, table=True):
@@ -31,6 +32,8 @@ class User(SQLModel, table=True):
     role: Role = Field(default=Role.viewer, sa_type=String(8))
     password_hash: str = Field(sa_type=String(200))
     active: bool = Field(default=True)
+    # The lotse record of the same person, if the account belongs to one.
+    lotse_id: int | None = Field(default=None, foreign_key="lotse.id", unique=True)
     password_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -86,6 +89,31 @@ class BoardMember(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", primary_key=True)
 
 
+class PasswordReset(SQLModel, table=True):
+    """A one-time link an admin hands out to set a new password; only its hash is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    created_by: str = Field(sa_type=String(120))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SavedView(SQLModel, table=True):
+    """The view (filters, grouping) a person last had of a board: where the board opens."""
+
+    __tablename__ = "saved_view"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    board_id: int = Field(foreign_key="board.id", primary_key=True)
+    query: str = Field(default="", sa_type=String(2000))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class LoginFailure(SQLModel, table=True):
     __tablename__ = "login_failure"
     __table_args__ = (Index("ix_login_failure_lookup", "email", "ip", "created_at"),)
@@ -102,6 +130,9 @@ class UserCreate(BaseModel):
     name: Name
     role: Role = Role.viewer
     password: Password
+    lotse_id: Id | None = PydanticField(
+        default=None, description="The lotse record of the same person (default: by email)."
+    )
 
 
 class UserUpdate(BaseModel):
@@ -109,6 +140,7 @@ class UserUpdate(BaseModel):
     name: Name | None = None
     role: Role | None = None
     active: bool | None = None
+    lotse_id: Id | None = PydanticField(default=None, description="null unlinks the lotse.")
 
 
 class UserRead(BaseModel):
@@ -118,6 +150,7 @@ class UserRead(BaseModel):
     name: str
     role: Role
     active: bool
+    lotse_id: int | None
 
 
 class PasswordChange(BaseModel):

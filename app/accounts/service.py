@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from app import clock
 from app.accounts.models import (
+    MIN_PASSWORD_LENGTH,
     LoginFailure,
     LoginSession,
     Role,
@@ -24,6 +25,7 @@ from app.accounts.models import (
 )
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.events import service as events
+from app.people.models import Lotse
 from app.settings import Settings
 
 _hasher = PasswordHasher()
@@ -72,12 +74,24 @@ def find_user(session: Session, *, email: str) -> User | None:
 
 
 def create_user(session: Session, *, data: UserCreate, actor: str, ip: str = "") -> User:
-    """A new account; the password is stored as an argon2 hash only."""
+    """A new account; the password is stored as an argon2 hash only. It is linked to the lotse
+    record named, or else to the one with the same email address, if that has no account."""
     email = data.email.lower()
     if find_user(session, email=email) is not None:
         raise Conflict(f"an account for {email} exists already", field="email")
+    lotse_id = data.lotse_id
+    if lotse_id is None:
+        same = session.exec(select(Lotse.id).where(func.lower(Lotse.email) == email)).first()
+        if same is not None and _account_of(session, same) is None:
+            lotse_id = same
+    else:
+        _check_lotse(session, lotse_id, None)
     user = User(
-        email=email, name=data.name, role=data.role, password_hash=_hasher.hash(data.password)
+        email=email,
+        name=data.name,
+        role=data.role,
+        password_hash=_hasher.hash(data.password),
+        lotse_id=lotse_id,
     )
     session.add(user)
     session.flush()
@@ -99,10 +113,12 @@ def update_user(
     user = get_user(session, user_id=user_id)
     changes = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
-        if value is None:
+        if value is None and field != "lotse_id":
             raise InvalidInput(field, f"{field} cannot be null")
     if changes.get("role", Role.admin) != Role.admin or changes.get("active") is False:
         _keep_an_admin(session, user)
+    if changes.get("lotse_id") is not None:
+        _check_lotse(session, changes["lotse_id"], user.id)
     before = _user_json(user)
     for field, value in changes.items():
         setattr(user, field, value)
@@ -121,6 +137,27 @@ def update_user(
     return user
 
 
+def _account_of(session: Session, lotse_id: int) -> int | None:
+    return session.exec(select(User.id).where(User.lotse_id == lotse_id)).first()
+
+
+def _check_lotse(session: Session, lotse_id: int, user_id: int | None) -> None:
+    """The lotse exists and has no other account."""
+    if session.get(Lotse, lotse_id) is None:
+        raise InvalidInput("lotse_id", f"lotse {lotse_id} does not exist")
+    other = _account_of(session, lotse_id)
+    if other is not None and other != user_id:
+        raise Conflict(f"lotse {lotse_id} has an account already", field="lotse_id")
+
+
+def lotse_of(session: Session, *, user_id: int | None) -> Lotse | None:
+    """The lotse record of an account's person, if linked."""
+    if user_id is None:
+        return None
+    statement = select(Lotse).join(User, col(User.lotse_id) == col(Lotse.id))
+    return session.exec(statement.where(User.id == user_id)).first()
+
+
 def _keep_an_admin(session: Session, user: User) -> None:
     if user.role != Role.admin or not user.active:
         return
@@ -129,6 +166,12 @@ def _keep_an_admin(session: Session, user: User) -> None:
     ).one()
     if admins <= 1:
         raise Conflict("the last active admin cannot be demoted or deactivated")
+
+
+def check_new_password(password: str, *, field: str) -> None:
+    """The rule every new password keeps (as `Password` does for new accounts)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(field, f"at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def change_password(

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.accounts import service, tokens
+from app.accounts import resets, service, tokens
 from app.accounts.access import (
     ANON_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -22,7 +22,8 @@ from app.accounts.access import (
 from app.accounts.models import Role, UserCreate, UserUpdate
 from app.cards.texts import error_message, validation_message
 from app.db import DatabaseDep, SessionDep
-from app.errors import DomainError, InvalidInput
+from app.errors import DomainError
+from app.people import service as people
 from app.types import PathId
 from app.web.errors import status_for
 from app.web.htmx import render, see_other
@@ -44,7 +45,13 @@ def safe_next(target: str | None) -> str:
 
 def _login_page(request: Request, *, next_url: str, error: str | None, status: int) -> Response:
     token = request.cookies.get(ANON_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    context: dict[str, Any] = {"next": next_url, "error": error, "login_csrf": token}
+    context: dict[str, Any] = {
+        "next": next_url,
+        "error": error,
+        "login_csrf": token,
+        "help_contact": request.app.state.settings.help_contact,
+        "reset_done": "reset" in request.query_params,
+    }
     response = render(request, "accounts/login.html", context, status_code=status)
     response.set_cookie(
         ANON_CSRF_COOKIE,
@@ -160,8 +167,7 @@ def change_password(
 ) -> Response:
     """Set a new password; every other session of the account ends."""
     try:
-        if len(new_password) < 10:
-            raise InvalidInput("new_password", "at least 10 characters")
+        service.check_new_password(new_password, field="new_password")
         service.change_password(
             session,
             user_id=principal.user_id or 0,
@@ -205,9 +211,20 @@ def token_revoke_form(
 
 
 def _users_page(
-    request: Request, session: Session, *, error: str | None = None, status: int = 200
+    request: Request,
+    session: Session,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    reset_link: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    context = {"users": service.list_users(session), "roles": list(Role), "error": error}
+    context = {
+        "users": service.list_users(session),
+        "roles": list(Role),
+        "lotsen": people.list_lotsen(session),
+        "error": error,
+        "reset_link": reset_link,
+    }
     return render(request, "accounts/users.html", context, status_code=status)
 
 
@@ -226,9 +243,12 @@ def user_create_form(
     name: Text,
     role: Text,
     password: Annotated[str, Form(max_length=1000)],
+    lotse_id: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    """Create an account."""
-    values = {"email": email, "name": name, "role": role, "password": password}
+    """Create an account (linked to its person's lotse record, if given or found by email)."""
+    values: dict[str, Any] = {"email": email, "name": name, "role": role, "password": password}
+    if lotse_id.isdigit():
+        values["lotse_id"] = int(lotse_id)
     return _apply_to_users(
         request,
         session,
@@ -250,9 +270,15 @@ def user_update_form(
     name: Text,
     role: Text,
     active: Annotated[bool, Form()] = False,
+    lotse_id: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    """Change an account's name, role or whether it is active."""
-    values = {"name": name, "role": role, "active": active}
+    """Change an account's name, role, lotse record or whether it is active."""
+    values = {
+        "name": name,
+        "role": role,
+        "active": active,
+        "lotse_id": int(lotse_id) if lotse_id.isdigit() else None,
+    }
     return _apply_to_users(
         request,
         session,
@@ -277,3 +303,63 @@ def _apply_to_users(request: Request, session: Session, action: Callable[[], obj
         session.rollback()
         return _users_page(request, session, error=error_message(error), status=status_for(error))
     return see_other("/settings/users")
+
+
+@router.post("/settings/users/{user_id}/reset")
+def reset_link_form(
+    request: Request, session: SessionDep, principal: Admin, user_id: PathId
+) -> Response:
+    """Make a one-time link with which the person sets a new password; shown once."""
+    user = service.get_user(session, user_id=user_id)
+    settings = request.app.state.settings
+    plain = resets.create_reset(
+        session,
+        user=user,
+        actor=principal.name,
+        hours=settings.password_reset_hours,
+        ip=client_ip(request),
+    )
+    url = f"{settings.base_url.rstrip('/')}/passwort/{plain}"
+    return _users_page(request, session, reset_link={"name": user.name, "url": url})
+
+
+def _reset_page(
+    request: Request, token: str, *, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    return render(
+        request, "accounts/reset.html", {"token": token, "error": error}, status_code=status
+    )
+
+
+@router.get("/passwort/{token}", response_class=HTMLResponse)
+def reset_page(
+    request: Request, session: SessionDep, token: Annotated[str, Path(max_length=100)]
+) -> HTMLResponse:
+    """Set a new password with a link from an admin (no login needed; once; it expires)."""
+    if resets.resolve_reset(session, plain=token) is None:
+        return render(request, "accounts/reset_gone.html", {}, status_code=410)
+    response = _reset_page(request, token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/passwort/{token}")
+def reset_form(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str, Path(max_length=100)],
+    password: Annotated[str, Form(max_length=1000)],
+    repeated: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    """Store the new password; every session of the account ends; then to the login."""
+    if resets.resolve_reset(session, plain=token) is None:
+        return render(request, "accounts/reset_gone.html", {}, status_code=410)
+    if password != repeated:
+        return _reset_page(request, token, error=_("The two passwords differ."), status=422)
+    try:
+        service.check_new_password(password, field="password")
+        resets.use_reset(session, plain=token, password=password, ip=client_ip(request))
+    except DomainError as error:
+        session.rollback()
+        return _reset_page(request, token, error=error_message(error), status=status_for(error))
+    return see_other("/login?reset=1")

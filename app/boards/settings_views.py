@@ -12,7 +12,7 @@ from app.accounts import members, tokens
 from app.accounts import service as accounts
 from app.accounts.access import Admin, Editor, client_ip
 from app.boards import service
-from app.boards.models import Board, BoardUpdate, PhaseCreate, PhaseUpdate
+from app.boards.models import Board, BoardCreate, BoardUpdate, PhaseCreate, PhaseUpdate
 from app.boards.presentation import BoardFilters
 from app.boards.views import render_board
 from app.cards import undo
@@ -40,6 +40,7 @@ def _page(
     status: int = 200,
     new_screen_url: str | None = None,
     confirm_removal: dict[str, Any] | None = None,
+    confirm_archive: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     board_id = ident(board)
     context: dict[str, Any] = {
@@ -52,6 +53,7 @@ def _page(
         "screen_links": tokens.list_screen_links(session, board_id=board_id),
         "new_screen_url": new_screen_url,
         "confirm_removal": confirm_removal,
+        "confirm_archive": confirm_archive,
         "removed": _removed(request, session, board_id),
     }
     return render(request, "boards/settings.html", context, status_code=status)
@@ -86,6 +88,79 @@ def _apply(
 
 def _limit(value: str) -> int | None:
     return int(value) if value.strip().isdigit() and int(value) > 0 else None
+
+
+@router.post("/boards")
+def board_create_form(
+    request: Request,
+    session: SessionDep,
+    principal: Admin,
+    name: Annotated[str, Form(max_length=1000)],
+    description: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    """A new board with the standard phases; on to its settings."""
+    try:
+        data = BoardCreate.model_validate({"name": name, "description": description})
+        board = service.create_board(session, data=data, actor=principal.name)
+    except (ValidationError, DomainError) as error:
+        session.rollback()
+        message = (
+            validation_message(error)
+            if isinstance(error, ValidationError)
+            else error_message(error)
+        )
+        boards = service.list_boards(session)
+        context = {"boards": boards, "archived": [], "error": message}
+        return render(request, "boards/index.html", context, status_code=422)
+    return see_other(f"/boards/{board.id}/settings")
+
+
+@router.post("/boards/{board_id}/details")
+def board_details_form(
+    request: Request,
+    board: BoardDep,
+    session: SessionDep,
+    principal: Admin,
+    name: Annotated[str, Form(max_length=1000)],
+    description: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    """Rename the board or change its description."""
+    board_id = ident(board)
+    return _apply(
+        request,
+        session,
+        board,
+        lambda: service.update_board(
+            session,
+            board_id=board_id,
+            data=BoardUpdate.model_validate({"name": name, "description": description}),
+            actor=principal.name,
+        ),
+    )
+
+
+@router.post("/boards/{board_id}/archived")
+def board_archive_form(
+    request: Request,
+    board: BoardDep,
+    session: SessionDep,
+    principal: Admin,
+    archived: Annotated[bool, Form()],
+    confirmed: Annotated[bool, Form()] = False,
+) -> Response:
+    """Archive a board (after confirming, naming its measures) or bring it back."""
+    board_id = ident(board)
+    if archived and not confirmed:
+        count = sum(service.cards_per_phase(session, board_id=board_id).values())
+        return _page(request, session, board, confirm_archive={"count": count})
+    try:
+        service.set_board_archived(
+            session, board_id=board_id, archived=archived, actor=principal.name
+        )
+    except DomainError as error:
+        session.rollback()
+        return _page(request, session, board, error=error_message(error), status=status_for(error))
+    return see_other("/" if archived else f"/boards/{board_id}")
 
 
 @router.get("/boards/{board_id}/settings", response_class=HTMLResponse)

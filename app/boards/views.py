@@ -3,19 +3,21 @@
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from app.accounts import preferences
+from app.accounts import service as accounts
 from app.accounts.access import Reader, can_read_board
 from app.annotations import queries as annotations
 from app.boards import presentation, service
 from app.boards.models import Board
 from app.boards.presentation import BoardFilters
 from app.cards import queries
-from app.db import SessionDep
+from app.db import DatabaseDep, SessionDep, ident
 from app.people import service as people
 from app.web.deps import BoardDep
-from app.web.htmx import render
+from app.web.htmx import render, see_other
 from app.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
@@ -23,15 +25,36 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep, principal: Reader) -> HTMLResponse:
-    """The boards of this Kommune that the caller may read."""
+    """The boards of this Kommune that the caller may read (admins: also the archived ones)."""
     boards = [b for b in service.list_boards(session) if can_read_board(session, principal, b)]
-    return render(request, "boards/index.html", {"boards": boards})
+    archived = (
+        [b for b in service.list_boards(session, include_archived=True) if b.archived]
+        if principal.is_admin
+        else []
+    )
+    return render(request, "boards/index.html", {"boards": boards, "archived": archived})
 
 
 @router.get("/boards/{board_id}", response_class=HTMLResponse)
-def board_page(request: Request, board: BoardDep, session: SessionDep) -> HTMLResponse:
-    """A board: phases as columns, optionally filtered and in swimlanes."""
+def board_page(
+    request: Request, board: BoardDep, session: SessionDep, db: DatabaseDep, principal: Reader
+) -> Response:
+    """A board: phases as columns, optionally filtered and in swimlanes. The bare address opens
+    the view the person last had (a lotse first sees their own measures)."""
     filters = BoardFilters.from_query(request.query_params)
+    board_id = ident(board)
+    restoring = request.headers.get("HX-History-Restore-Request") == "true"
+    if principal.user_id is not None and not restoring:
+        if not request.query_params:
+            start = preferences.start_view(session, user_id=principal.user_id, board_id=board_id)
+            if start:
+                return see_other(f"/boards/{board_id}?{start}")
+        else:
+            view = filters.query_string() or preferences.WHOLE_BOARD
+            with db.session(write=True) as writer:
+                preferences.remember(
+                    writer, user_id=principal.user_id, board_id=board_id, query=view
+                )
     return render_board(request, session, board, filters)
 
 
@@ -78,6 +101,8 @@ def render_board(
     """The board page, or its board block for htmx, with an optional toast and announcement;
     `undo`: the seq of a change just made that the person may take back."""
     context = board_context(session, board, filters)
+    principal = getattr(request.state, "principal", None)
+    context["me"] = accounts.lotse_of(session, user_id=principal.user_id if principal else None)
     context["toast"] = toast
     context["undo"] = {"seq": undo, "text": announce} if undo else None
     trigger: dict[str, Any] = {}

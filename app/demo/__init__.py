@@ -1,5 +1,5 @@
 """The demo Kommune "Musterstadt": `lotsenboard demo` loads it (see kommune.py)."""
 
-from app.demo.kommune import BOARD_NAME, DEMO_ADMIN, ensure_demo_admin, load_demo
+from app.demo.kommune import BOARD_NAME, DEMO_ADMIN, ensure_demo_accounts, load_demo
 
-__all__ = ["BOARD_NAME", "DEMO_ADMIN", "ensure_demo_admin", "load_demo"]
+__all__ = ["BOARD_NAME", "DEMO_ADMIN", "ensure_demo_accounts", "load_demo"]

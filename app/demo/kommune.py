@@ -285,17 +285,35 @@ def load_demo(db: Database, *, now: datetime | None = None) -> bool:
     return True
 
 
-def ensure_demo_admin(db: Database) -> tuple[str, str] | None:
-    """Create the demo's admin (the CDO) when no account exists; return the login once."""
+# The lotsin whose login the demo prints besides the CDO's, to try the board as a lotse.
+DEMO_LOTSE = "Jana Kuhn"
+
+
+def ensure_demo_accounts(db: Database) -> list[tuple[str, str, str]]:
+    """With no account yet: the CDO and an account for every demo lotse, linked to their lotse
+    record. Returns (who, email, password) of the CDO and one lotsin, to print once; the other
+    lotsen get a password nobody knows (an admin hands them a reset link)."""
     with db.session(write=True) as session:
         if accounts.list_users(session):
-            return None
+            return []
+        logins = []
         password = secrets.token_urlsafe(12)
         data = UserCreate(
             email=DEMO_ADMIN, name="Dana Weber (CDO)", role=Role.admin, password=password
         )
         accounts.create_user(session, data=data, actor=SETUP_ACTOR)
-    return DEMO_ADMIN, password
+        logins.append(("Admin", DEMO_ADMIN, password))
+        for lotse in people.list_lotsen(session):
+            if not lotse.email:
+                continue
+            password = secrets.token_urlsafe(12)
+            data = UserCreate(
+                email=lotse.email, name=lotse.name, role=Role.lotse, password=password
+            )
+            accounts.create_user(session, data=data, actor=SETUP_ACTOR)  # linked by its email
+            if lotse.name == DEMO_LOTSE:
+                logins.append(("Lotsin", lotse.email, password))
+    return logins
 
 
 def _office_hours(now: datetime) -> Callable[[float], datetime]:

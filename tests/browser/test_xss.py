@@ -42,7 +42,7 @@ def test_hostile_strings_are_inert(page: Page, live_server: LiveServer, db: Data
             tags=[TAG],
         )
     page.goto(f"{live_server.url}/boards/{board.id}?q={quote(QUERY)}")
-    page.goto(f"{live_server.url}/boards/{board.id}")
+    page.goto(f"{live_server.url}/boards/{board.id}?all=1")  # the whole board, not the last view
     expect(page.get_by_role("link", name=TITLE)).to_be_visible()
     page.get_by_role("link", name=TITLE).click()
     dialog = page.locator("#card-dialog")

@@ -1,6 +1,7 @@
 """The `lotsenboard` command as an operator uses it."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -74,6 +75,8 @@ def test_migrate_then_demo_twice_loads_the_demo_once(fresh_url: str) -> None:
     assert "geladen" in result.output
     # The demo admin's login is printed once, on the first run only.
     assert "Anmeldung als Admin: cdo@musterstadt.de" in result.output
+    # … and of one lotsin, whose account is linked to her lotse record.
+    assert "Anmeldung als Lotsin: jana.kuhn@musterstadt.de" in result.output
     loaded = _counts(fresh_url)
     boards, cards, events = loaded
     assert boards == 1 and 90 <= cards <= 110 and events > cards
@@ -174,3 +177,30 @@ def test_create_user_and_tokens_from_the_command_line(
             assert tokens.resolve_token(session, plain=token) is None
     finally:
         db.dispose()
+
+
+def test_create_user_links_a_lotse_and_reset_password_prints_a_one_time_link(
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    db = Database(fresh_url)
+    try:
+        with db.session(write=True) as session:
+            from tests.factories import make_department, make_lotse
+
+            lotse = make_lotse(session, department_id=make_department(session).id)
+            lotse_id = lotse.id
+    finally:
+        db.dispose()
+    monkeypatch.setenv("LOTSENBOARD_PASSWORD", "lang-genug-2026")
+    made = runner.invoke(
+        cli, ["create-user", "olga@musterstadt.de", "--name", "Olga", "--lotse", str(lotse_id)]
+    )
+    assert made.exit_code == 0, made.output
+    assert f"verknüpft mit Lotsen-Eintrag {lotse_id}" in made.output
+    reset = runner.invoke(cli, ["reset-password", "olga@musterstadt.de"])
+    assert reset.exit_code == 0, reset.output
+    assert re.fullmatch(r"http://\S+/passwort/lbr_\S+", reset.stdout.strip())
+    assert runner.invoke(cli, ["reset-password", "niemand@musterstadt.de"]).exit_code == 2
+    # The help speaks the language of the output.
+    assert "Gibt einen einmaligen Link aus" in runner.invoke(cli, ["--help"]).output

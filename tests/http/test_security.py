@@ -24,6 +24,7 @@ PUBLIC = {
     "/barrierefreiheit/feedback",
     "/sprache",
     "/screen/{token}",
+    "/passwort/{token}",
     "/openapi.json",
     "/api/docs",
     "/api/docs/oauth2-redirect",

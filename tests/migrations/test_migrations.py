@@ -31,6 +31,8 @@ TABLES = {
     "user",
     "login_session",
     "login_failure",
+    "password_reset",
+    "saved_view",
     "api_token",
     "screen_link",
     "board_member",
