@@ -4,22 +4,58 @@ Its help speaks German, as its output and the app do.
 """
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from typer import rich_utils
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from app import handlers
 from app import migrate as migrations
 from app.accounts import resets, tokens
 from app.accounts import service as accounts
 from app.accounts.models import Role, UserCreate
+from app.cards.texts import error_message, validation_message
 from app.db import Database
 from app.errors import DomainError
 from app.settings import get_settings
 
-cli = typer.Typer(help="Lotsenboard – Kanban-Board für Digitallotsen.", no_args_is_help=True)
-token_cli = typer.Typer(help="Persönliche API-Tokens.", no_args_is_help=True)
+# Typer's and Click's own words (panel titles, markers, the help option) in German as well.
+rich_utils.ARGUMENTS_PANEL_TITLE = "Argumente"
+rich_utils.OPTIONS_PANEL_TITLE = "Optionen"
+rich_utils.COMMANDS_PANEL_TITLE = "Befehle"
+rich_utils.ERRORS_PANEL_TITLE = "Fehler"
+rich_utils.REQUIRED_LONG_STRING = "[Pflicht]"
+rich_utils.DEFAULT_STRING = "[Standard: {}]"
+rich_utils.ENVVAR_STRING = "[Umgebungsvariable: {}]"
+rich_utils.ABORTED_TEXT = "Abgebrochen."
+rich_utils.RICH_HELP = "Hilfe: [blue]'{command_path} {help_option}'[/]"
+
+
+def _german_help(option: TyperOption | None) -> TyperOption | None:
+    if option is not None:
+        option.help = "Zeigt diese Hilfe."
+    return option
+
+
+class _Group(TyperGroup):
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        return _german_help(super().get_help_option(ctx))
+
+
+class _Command(TyperCommand):
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        return _german_help(super().get_help_option(ctx))
+
+
+cli = typer.Typer(
+    cls=_Group,
+    help="Lotsenboard – Kanban-Board für Digitallotsen.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+token_cli = typer.Typer(cls=_Group, help="Persönliche API-Tokens.", no_args_is_help=True)
 cli.add_typer(token_cli, name="token")
 CLI_ACTOR = "CLI"
 
@@ -38,7 +74,7 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-@cli.command()
+@cli.command(cls=_Command)
 def serve(
     host: Annotated[
         str | None, typer.Option(help="Adresse (Standard: aus den Einstellungen).")
@@ -65,7 +101,7 @@ def serve(
     )
 
 
-@cli.command()
+@cli.command(cls=_Command)
 def migrate() -> None:
     """Bringt die Datenbank auf den neuesten Stand (Migrationen)."""
     settings = get_settings()
@@ -73,7 +109,7 @@ def migrate() -> None:
     typer.echo("Datenbank ist auf dem neuesten Stand.")
 
 
-@cli.command()
+@cli.command(cls=_Command)
 def demo(
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Nur, wenn die Datenbank noch kein Board hat.")
@@ -100,7 +136,7 @@ def demo(
         typer.echo(f"Anmeldung als {who}: {email} / Passwort: {password}")
 
 
-@cli.command("create-user")
+@cli.command("create-user", cls=_Command)
 def create_user(
     email: Annotated[str, typer.Argument(help="E-Mail-Adresse zum Anmelden.")],
     name: Annotated[str, typer.Option(help="Vollständiger Name.")],
@@ -117,8 +153,7 @@ def create_user(
     try:
         data = UserCreate(email=email, name=name, role=role, password=password, lotse_id=lotse)
     except ValidationError as error:
-        first = error.errors()[0]
-        _fail(f"Ungültig ({first['loc'][-1]}): {first['msg']}")
+        _fail(validation_message(error))
         return
     db = _database()
     try:
@@ -127,12 +162,12 @@ def create_user(
             linked = f", verknüpft mit Lotsen-Eintrag {user.lotse_id}" if user.lotse_id else ""
             typer.echo(f"Konto {user.email} ({user.role.value}{linked}) angelegt.")
     except DomainError as error:
-        _fail(error.message)
+        _fail(error_message(error))
     finally:
         db.dispose()
 
 
-@cli.command("reset-password")
+@cli.command("reset-password", cls=_Command)
 def reset_password(
     email: Annotated[str, typer.Argument(help="Wessen Passwort neu gesetzt werden soll.")],
 ) -> None:
@@ -157,7 +192,7 @@ def reset_password(
         db.dispose()
 
 
-@token_cli.command("create")
+@token_cli.command("create", cls=_Command)
 def token_create(
     email: Annotated[str, typer.Argument(help="Wessen Token.")],
     name: Annotated[str, typer.Option(help="Wofür das Token gedacht ist.")] = "CLI",
@@ -180,7 +215,7 @@ def token_create(
         db.dispose()
 
 
-@token_cli.command("revoke")
+@token_cli.command("revoke", cls=_Command)
 def token_revoke(token_id: Annotated[int, typer.Argument(help="Nummer des Tokens.")]) -> None:
     """Widerruft ein persönliches API-Token."""
     db = _database()
@@ -189,7 +224,7 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="Nummer des Tokens
             tokens.revoke_token(session, token_id=token_id, user_id=None, actor=CLI_ACTOR)
             typer.echo(f"Token {token_id} widerrufen.")
     except DomainError as error:
-        _fail(error.message)
+        _fail(error_message(error))
     finally:
         db.dispose()
 

@@ -8,9 +8,13 @@ class DomainError(Exception):
 
     code = "domain_error"
 
-    def __init__(self, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, values: dict[str, Any] | None = None, **extra: Any) -> None:
+        """`message` is English with `%(name)s` placeholders filled from `values`: the API says
+        it so, the pages say it in the person's language (the catalogue holds the template)."""
+        self.template = message
+        self.values = dict(values or {})
+        self.message = message % self.values if self.values else message
+        super().__init__(self.message)
         self.extra = extra
 
 
@@ -18,7 +22,12 @@ class NotFound(DomainError):
     code = "not_found"
 
     def __init__(self, entity: str, entity_id: object) -> None:
-        super().__init__(f"{entity} {entity_id} not found", entity=entity, id=entity_id)
+        super().__init__(
+            "%(entity)s %(id)s not found",
+            values={"entity": entity, "id": entity_id},
+            entity=entity,
+            id=entity_id,
+        )
 
 
 class InvalidInput(DomainError):
@@ -26,8 +35,8 @@ class InvalidInput(DomainError):
 
     code = "invalid"
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message, field=field)
+    def __init__(self, field: str, message: str, **values: Any) -> None:
+        super().__init__(message, values=values, field=field)
         self.field = field
 
 

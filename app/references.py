@@ -19,8 +19,8 @@ def check_active(
         if current is not None and getattr(current, field) == wanted:
             continue
         row = session.get(model, wanted)
-        what = str(model.__tablename__).replace("_", " ")
         if row is None:
-            raise InvalidInput(field, f"{what} {wanted} does not exist")
+            raise InvalidInput(field, "number %(id)s does not exist", id=wanted)
         if not getattr(row, "active", False):
-            raise InvalidInput(field, f"{what} {wanted} is deactivated")
+            name = getattr(row, "name", wanted)
+            raise InvalidInput(field, "“%(name)s” is deactivated", name=name)

@@ -6,6 +6,12 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import AfterValidator, Field, StringConstraints
 
+
+def N_(message: str) -> str:
+    """Marks an English message for the catalogue; the pages translate it when they show it."""
+    return message
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -13,13 +19,13 @@ _CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
 def _no_control(value: str) -> str:
     # PostgreSQL text cannot hold NUL, and no one types control characters on purpose.
     if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
+        raise ValueError(N_("must not contain control characters"))
     return value
 
 
 def _single_line(value: str) -> str:
     if _CONTROL_IN_LINE.search(value):
-        raise ValueError("must be one line without control characters")
+        raise ValueError(N_("must be one line without control characters"))
     return value
 
 

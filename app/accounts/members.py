@@ -25,7 +25,7 @@ def set_board_access(
     known = set(session.exec(select(User.id).where(col(User.id).in_(wanted))))
     unknown = [user_id for user_id in wanted if user_id not in known]
     if unknown:
-        raise InvalidInput("member_ids", f"no such users: {unknown}")
+        raise InvalidInput("member_ids", "no such accounts: %(ids)s", ids=unknown)
     before = {"restricted": board.restricted, "member_ids": member_ids(session, board_id=board_id)}
     session.execute(delete(BoardMember).where(col(BoardMember.board_id) == board_id))
     session.add_all(BoardMember(board_id=board_id, user_id=user_id) for user_id in wanted)

@@ -78,7 +78,9 @@ def create_user(session: Session, *, data: UserCreate, actor: str, ip: str = "")
     record named, or else to the one with the same email address, if that has no account."""
     email = data.email.lower()
     if find_user(session, email=email) is not None:
-        raise Conflict(f"an account for {email} exists already", field="email")
+        raise Conflict(
+            "an account for %(email)s exists already", values={"email": email}, field="email"
+        )
     lotse_id = data.lotse_id
     if lotse_id is None:
         same = session.exec(select(Lotse.id).where(func.lower(Lotse.email) == email)).first()
@@ -114,7 +116,7 @@ def update_user(
     changes = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
         if value is None and field != "lotse_id":
-            raise InvalidInput(field, f"{field} cannot be null")
+            raise InvalidInput(field, "cannot be empty")
     if changes.get("role", Role.admin) != Role.admin or changes.get("active") is False:
         _keep_an_admin(session, user)
     if changes.get("lotse_id") is not None:
@@ -144,10 +146,10 @@ def _account_of(session: Session, lotse_id: int) -> int | None:
 def _check_lotse(session: Session, lotse_id: int, user_id: int | None) -> None:
     """The lotse exists and has no other account."""
     if session.get(Lotse, lotse_id) is None:
-        raise InvalidInput("lotse_id", f"lotse {lotse_id} does not exist")
+        raise InvalidInput("lotse_id", "number %(id)s does not exist", id=lotse_id)
     other = _account_of(session, lotse_id)
     if other is not None and other != user_id:
-        raise Conflict(f"lotse {lotse_id} has an account already", field="lotse_id")
+        raise Conflict("this lotse has an account already", field="lotse_id", lotse_id=lotse_id)
 
 
 def lotse_of(session: Session, *, user_id: int | None) -> Lotse | None:
@@ -171,7 +173,7 @@ def _keep_an_admin(session: Session, user: User) -> None:
 def check_new_password(password: str, *, field: str) -> None:
     """The rule every new password keeps (as `Password` does for new accounts)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(field, f"at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput(field, "at least %(count)s characters", count=MIN_PASSWORD_LENGTH)
 
 
 def change_password(

@@ -100,7 +100,7 @@ def raise_annotation(
     if card is None:
         raise NotFound("card", card_id)
     if card.archived:
-        raise Conflict(f"card {card_id} is archived; restore it first")
+        raise Conflict("the card is archived; restore it first", card_id=card_id)
     values = data.model_dump()
     if values["department_id"] is None:
         values["department_id"] = card.department_id
@@ -121,7 +121,7 @@ def update_annotation(
     given = data.model_dump(exclude_unset=True)
     for field in NOT_NULL:
         if field in given and given[field] is None:
-            raise InvalidInput(field, f"{field} cannot be null")
+            raise InvalidInput(field, "cannot be empty")
     target = _transition(annotation, data)
     values = {key: value for key, value in given.items() if key not in _NOT_FIELDS}
     check_active(session, values, annotation, REFERENCES)
@@ -186,12 +186,16 @@ def _transition(annotation: Annotation, data: AnnotationUpdate) -> AnnotationSta
     target = data.status if data.status != annotation.status else None
     if target is not None and target not in TRANSITIONS[annotation.status]:
         if annotation.is_open:
-            message = (
-                "an annotation under discussion is resolved or withdrawn, not set back to open"
+            raise Conflict(
+                "an annotation under discussion is resolved or withdrawn, not set back to open",
+                field="status",
+                status=str(annotation.status),
             )
-        else:
-            message = f"the annotation is {annotation.status!s}; reopen it first"
-        raise Conflict(message, field="status", status=str(annotation.status))
+        raise Conflict(
+            "the annotation is closed; reopen it first",
+            field="status",
+            status=str(annotation.status),
+        )
     if data.resolution is not None and target != AnnotationStatus.resolved:
         raise InvalidInput("resolution", "a resolution is given only when resolving")
     if data.reason is not None and target != AnnotationStatus.withdrawn:
@@ -267,7 +271,9 @@ def _check_category_name(session: Session, name: str, category_id: int | None) -
     statement = select(AnnotationCategory.id).where(AnnotationCategory.name == name)
     existing = session.exec(statement).first()
     if existing is not None and existing != category_id:
-        raise Conflict(f"a category named '{name}' exists already", field="name")
+        raise Conflict(
+            "a category named “%(name)s” exists already", values={"name": name}, field="name"
+        )
 
 
 def _place(
@@ -307,7 +313,7 @@ def update_category(
     changes = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
         if value is None:
-            raise InvalidInput(field, f"{field} cannot be null")
+            raise InvalidInput(field, "cannot be empty")
     if "name" in changes:
         _check_category_name(session, changes["name"], category_id)
     before = _category_json(category)

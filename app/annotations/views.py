@@ -85,7 +85,7 @@ def _date(value: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput("next_step_date", "not a date (YYYY-MM-DD)") from None
+        raise InvalidInput("next_step_date", "not a date") from None
 
 
 # --- the card dialog's section -----------------------------------------------------------------

@@ -44,7 +44,7 @@ def lock_board(session: Session, board_id: int, *, writable: bool = True) -> Boa
     if board is None:
         raise NotFound("board", board_id)
     if writable and board.archived:
-        raise Conflict(f"board {board_id} is archived; restore it first", board_id=board_id)
+        raise Conflict("the board is archived; restore it first", board_id=board_id)
     return board
 
 
@@ -122,7 +122,7 @@ def update_board(session: Session, *, board_id: int, data: BoardUpdate, actor: s
     before = _board_json(board)
     for field, value in data.model_dump(exclude_unset=True).items():
         if value is None:
-            raise InvalidInput(field, f"{field} cannot be null")
+            raise InvalidInput(field, "cannot be empty")
         setattr(board, field, value)
     return _commit_board_change(session, board, before, names.BOARD_UPDATED, actor)
 
@@ -149,7 +149,9 @@ def _check_unique_name(session: Session, board_id: int, name: str, phase_id: int
     statement = select(Phase.id).where(Phase.board_id == board_id, Phase.name == name)
     existing = session.exec(statement).first()
     if existing is not None and existing != phase_id:
-        raise Conflict(f"the board already has a phase named '{name}'", field="name")
+        raise Conflict(
+            "the board already has a phase named “%(name)s”", values={"name": name}, field="name"
+        )
 
 
 def add_phase(session: Session, *, board_id: int, data: PhaseCreate, actor: str) -> Phase:
@@ -189,7 +191,7 @@ def update_phase(
     changes = data.model_dump(exclude_unset=True)
     for field in ("name", "wip_mode", "is_done"):
         if changes.get(field, "") is None:
-            raise InvalidInput(field, f"{field} cannot be null")
+            raise InvalidInput(field, "cannot be empty")
     if "name" in changes:
         _check_unique_name(session, board_id, changes["name"], phase_id)
     before = _phase_json(phase)
@@ -259,7 +261,8 @@ def remove_phase(
             raise InvalidInput("target_phase_id", "no such phase on this board") from None
     if cards and target is None:
         raise Conflict(
-            f"phase '{phase.name}' holds {len(cards)} cards; name a target phase for them",
+            "phase “%(name)s” holds %(count)s measures; name a target phase for them",
+            values={"name": phase.name, "count": len(cards)},
             field="target_phase_id",
             card_count=len(cards),
         )
@@ -306,14 +309,14 @@ def remove_phase(
     return target
 
 
-def cards_per_phase(session: Session, *, board_id: int) -> dict[int, int]:
-    """How many cards (archived ones too) each phase of the board holds."""
-    statement = (
-        select(Card.phase_id, func.count())
-        .where(Card.board_id == board_id)
-        .group_by(col(Card.phase_id))
-    )
-    return dict(session.exec(statement).all())
+def cards_per_phase(
+    session: Session, *, board_id: int, active_only: bool = False
+) -> dict[int, int]:
+    """How many cards each phase of the board holds: archived ones too, or as the board shows."""
+    statement = select(Card.phase_id, func.count()).where(Card.board_id == board_id)
+    if active_only:
+        statement = statement.where(col(Card.archived).is_(False))
+    return dict(session.exec(statement.group_by(col(Card.phase_id))).all())
 
 
 def _active_count(session: Session, phase_id: int | None) -> int:

@@ -47,6 +47,7 @@ def _page(
         "board": board,
         "phases": service.list_phases(session, board_id=board_id),
         "cards_in": service.cards_per_phase(session, board_id=board_id),
+        "shown_in": service.cards_per_phase(session, board_id=board_id, active_only=True),
         "error": error,
         "users": accounts.list_users(session),
         "member_ids": members.member_ids(session, board_id=board_id),
@@ -86,8 +87,9 @@ def _apply(
     return see_other(f"/boards/{board.id}/settings")
 
 
-def _limit(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() and int(value) > 0 else None
+def _limit(value: str) -> str | None:
+    # Empty means no limit; anything else is the schema's to accept or refuse (never dropped).
+    return value.strip() or None
 
 
 @router.post("/boards")
@@ -151,7 +153,8 @@ def board_archive_form(
     """Archive a board (after confirming, naming its measures) or bring it back."""
     board_id = ident(board)
     if archived and not confirmed:
-        count = sum(service.cards_per_phase(session, board_id=board_id).values())
+        shown = service.cards_per_phase(session, board_id=board_id, active_only=True)
+        count = sum(shown.values())
         return _page(request, session, board, confirm_archive={"count": count})
     try:
         service.set_board_archived(
@@ -310,7 +313,9 @@ def phase_remove_form(
         confirm = {
             "phase": phase,
             "target": phases.get(target),
-            "count": service.cards_per_phase(session, board_id=board_id).get(phase_id, 0),
+            "count": service.cards_per_phase(session, board_id=board_id, active_only=True).get(
+                phase_id, 0
+            ),
         }
         return _page(request, session, board, confirm_removal=confirm)
     try:

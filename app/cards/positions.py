@@ -78,9 +78,9 @@ def position_after(
         return 0
     after = session.get(Card, after_card_id)
     if after is None or after.board_id != card.board_id or after.phase_id != phase_id:
-        raise InvalidInput("after_card_id", f"card {after_card_id} is not in phase {phase_id}")
+        raise InvalidInput("after_card_id", "the neighbouring card is not in that phase")
     if after.archived or after.id == card.id:
-        raise InvalidInput("after_card_id", f"card {after_card_id} cannot be the neighbour")
+        raise InvalidInput("after_card_id", "this card cannot be the neighbour")
     position = after.position + 1
     if card.phase_id == phase_id and not card.archived and card.position < after.position:
         position -= 1

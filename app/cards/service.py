@@ -50,7 +50,9 @@ def _phase_of_board(session: Session, board_id: int, phase_id: int) -> Any:
     try:
         return get_phase(session, phase_id=phase_id, board_id=board_id)
     except NotFound:
-        raise InvalidInput("phase_id", f"phase {phase_id} is not on board {board_id}") from None
+        raise InvalidInput(
+            "phase_id", "phase %(phase)s is not on this board", phase=phase_id
+        ) from None
 
 
 def _check_references(session: Session, values: dict[str, Any], card: Card | None) -> None:
@@ -121,7 +123,7 @@ def update_card(
     values = data.model_dump(exclude_unset=True, exclude={"version", "tags"})
     for field in ("title", "priority"):
         if field in values and values[field] is None:
-            raise InvalidInput(field, f"{field} cannot be null")
+            raise InvalidInput(field, "cannot be empty")
     _check_references(session, values, card)
     before = card_json(card)
     for field, value in values.items():
@@ -153,7 +155,7 @@ def move_card(
     when the card entered the phase it goes back to."""
     card = _locked_card(session, card_id, move.version)
     if card.archived:
-        raise Conflict(f"card {card_id} is archived; restore it first")
+        raise Conflict("the card is archived; restore it first", card_id=card_id)
     target = _phase_of_board(session, card.board_id, move.phase_id)
     source_id, source_position = card.phase_id, card.position
     changing_phase = target.id != source_id

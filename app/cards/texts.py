@@ -1,6 +1,7 @@
 """What the board tells a person when a change fails, in their language."""
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -40,6 +41,19 @@ def field_label(field: str) -> str:
         "next_step": _("Next step"),
         "next_step_lotse_id": _("Next step by"),
         "next_step_date": _("Next step until"),
+        "email": _("Email"),
+        "password": _("Password"),
+        "current_password": _("Current password"),
+        "new_password": _("New password"),
+        "role": _("Role"),
+        "member_ids": _("Members"),
+        "phase_ids": _("Phases"),
+        "phases": _("Phases"),
+        "stuck_after_days": _("Days until a measure counts as stuck"),
+        "body": _("Text"),
+        "message": _("Message"),
+        "contact": _("Contact"),
+        "help_contact": _("Contact"),
     }
     return labels.get(field, field)
 
@@ -120,13 +134,54 @@ def error_message(error: DomainError) -> str:
         )
     if isinstance(error, NotFound):
         return _("This item no longer exists. The board now shows the current state.")
+    reason = _(error.template, **error.values)
     if isinstance(error, InvalidInput):
-        return _("%(field)s: %(message)s", field=field_label(error.field), message=error.message)
-    return _("The change was not saved: %(reason)s", reason=error.message)
+        return _("%(field)s: %(message)s", field=field_label(error.field), message=reason)
+    return _("The change was not saved: %(reason)s", reason=reason)
 
 
 def validation_message(error: ValidationError) -> str:
-    """The first invalid field, named as the form names it."""
+    """The first invalid field, named as the form names it, and what is wrong with it."""
     first = error.errors()[0]
     field = str(first["loc"][-1]) if first.get("loc") else ""
-    return _("%(field)s: %(message)s", field=field_label(field), message=first.get("msg", ""))
+    return _("%(field)s: %(message)s", field=field_label(field), message=_problem(first, field))
+
+
+def _problem(item: Any, field: str) -> str:
+    """Pydantic's English reason, said by the catalogue (by error type, not by its text)."""
+    kind, ctx = item.get("type", ""), item.get("ctx") or {}
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return _("cannot be empty")
+    if kind == "string_pattern_mismatch":
+        return _pattern_problem(field)
+    if kind == "value_error":
+        return _(str(ctx.get("error", "")) or "is invalid")
+    simple = {
+        "missing": _("is required"),
+        "string_too_short": _("at least %(count)s characters", count=ctx.get("min_length")),
+        "string_too_long": _("at most %(count)s characters", count=ctx.get("max_length")),
+        "too_long": _("at most %(count)s entries", count=ctx.get("max_length")),
+        "too_short": _("at least %(count)s entries", count=ctx.get("min_length")),
+        "greater_than_equal": _("at least %(limit)s", limit=ctx.get("ge")),
+        "less_than_equal": _("at most %(limit)s", limit=ctx.get("le")),
+        "int_parsing": _("must be a whole number"),
+        "int_from_float": _("must be a whole number"),
+        "int_type": _("must be a whole number"),
+        "date_parsing": _("not a date"),
+        "date_from_datetime_parsing": _("not a date"),
+        "bool_parsing": _("must be yes or no"),
+        "enum": _("is not one of the choices"),
+        "literal_error": _("is not one of the choices"),
+        "extra_forbidden": _("is not a field of this form"),
+    }
+    return simple.get(kind, _("is invalid"))
+
+
+def _pattern_problem(field: str) -> str:
+    if field == "email":
+        return _("is not an email address")
+    if field == "colour":
+        return _("must be a colour such as #1F6FB2")
+    if field == "code":
+        return _("one to ten letters or digits")
+    return _("has the wrong form")

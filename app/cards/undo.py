@@ -78,7 +78,11 @@ def _restore_phase(session: Session, *, board_id: int, event: Event, actor: str)
     places: list[dict[str, Any]] = event.payload.get("cards") or []
     phases = list_phases(session, board_id=board_id)
     if any(phase.name == before["name"] for phase in phases):
-        raise Conflict(f"the board has a phase named '{before['name']}' again", field="name")
+        raise Conflict(
+            "the board has a phase named “%(name)s” again",
+            values={"name": before["name"]},
+            field="name",
+        )
     cards = {
         card.id: card
         for card in session.exec(select(Card).where(col(Card.id).in_([p["id"] for p in places])))

@@ -42,7 +42,7 @@ def _parse_date(value: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput("due_date", "not a date (YYYY-MM-DD)") from None
+        raise InvalidInput("due_date", "not a date") from None
 
 
 def _board_url(board_id: int, filters: BoardFilters) -> str:

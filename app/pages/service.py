@@ -21,7 +21,7 @@ def get_statement(session: Session) -> str | None:
 def update_statement(session: Session, *, body: str, actor: str) -> None:
     """Replace the statement text; an empty text brings back the default."""
     if len(body) > 50_000:
-        raise InvalidInput("body", "at most 50,000 characters")
+        raise InvalidInput("body", "at most %(count)s characters", count=50_000)
     text = session.get(SiteText, STATEMENT)
     if text is None:
         text = SiteText(key=STATEMENT, body=body)
@@ -41,9 +41,9 @@ def submit_feedback(session: Session, *, message: str, contact: str, page: str) 
     if not message:
         raise InvalidInput("message", "please describe the barrier")
     if len(message) > 5_000:
-        raise InvalidInput("message", "at most 5,000 characters")
+        raise InvalidInput("message", "at most %(count)s characters", count=5_000)
     if len(contact) > 254:
-        raise InvalidInput("contact", "at most 254 characters")
+        raise InvalidInput("contact", "at most %(count)s characters", count=254)
     feedback = Feedback(message=message, contact=contact.strip(), page=page[:500])
     session.add(feedback)
     session.flush()

@@ -47,19 +47,34 @@ def send_feedback(
 @router.get("/barrierefreiheit/bearbeiten", response_class=HTMLResponse)
 def edit_statement_page(request: Request, session: SessionDep, principal: Admin) -> HTMLResponse:
     """Edit the statement; read the feedback received."""
+    return _edit_page(request, session, service.get_statement(session) or "")
+
+
+def _edit_page(
+    request: Request, session: SessionDep, statement: str, error: str = "", status: int = 200
+) -> HTMLResponse:
     context = {
-        "statement": service.get_statement(session) or "",
+        "statement": statement,
         "feedback": service.list_feedback(session),
+        "error": error,
     }
-    return render(request, "pages/accessibility_edit.html", context)
+    return render(request, "pages/accessibility_edit.html", context, status_code=status)
 
 
 @router.post("/barrierefreiheit/bearbeiten")
 def edit_statement(
-    session: SessionDep, principal: Admin, body: Annotated[str, Form(max_length=60_000)] = ""
+    request: Request,
+    session: SessionDep,
+    principal: Admin,
+    body: Annotated[str, Form(max_length=60_000)] = "",
 ) -> Response:
-    """Save the statement (empty: back to the default text)."""
-    service.update_statement(session, body=body.replace("\r\n", "\n"), actor=principal.name)
+    """Save the statement (empty: back to the default text); refused, the text typed stays."""
+    body = body.replace("\r\n", "\n")
+    try:
+        service.update_statement(session, body=body, actor=principal.name)
+    except DomainError as error:
+        session.rollback()
+        return _edit_page(request, session, body, error_message(error), status_for(error))
     return see_other("/barrierefreiheit")
 
 

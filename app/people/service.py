@@ -55,7 +55,17 @@ def _check_department_unique(
         column = col(Department.name) if field == "name" else col(Department.code)
         existing = session.exec(select(Department.id).where(column == value)).first()
         if existing is not None and existing != department_id:
-            raise Conflict(f"a department with {field} '{value}' exists already", field=field)
+            if field == "name":
+                raise Conflict(
+                    "a department named “%(value)s” exists already",
+                    values={"value": value},
+                    field=field,
+                )
+            raise Conflict(
+                "a department with the short code “%(value)s” exists already",
+                values={"value": value},
+                field=field,
+            )
 
 
 def create_department(session: Session, *, data: DepartmentCreate, actor: str) -> Department:
@@ -144,9 +154,9 @@ def get_lotse(session: Session, *, lotse_id: int) -> Lotse:
 def _active_department(session: Session, department_id: int) -> Department:
     department = session.get(Department, department_id)
     if department is None:
-        raise InvalidInput("department_id", f"department {department_id} does not exist")
+        raise InvalidInput("department_id", "number %(id)s does not exist", id=department_id)
     if not department.active:
-        raise InvalidInput("department_id", f"department {department_id} is deactivated")
+        raise InvalidInput("department_id", "“%(name)s” is deactivated", name=department.name)
     return department
 
 
@@ -173,7 +183,7 @@ def update_lotse(session: Session, *, lotse_id: int, data: LotseUpdate, actor: s
     changes = data.model_dump(exclude_unset=True)
     for field in ("name", "department_id", "active"):
         if field in changes and changes[field] is None:
-            raise InvalidInput(field, f"{field} cannot be null")
+            raise InvalidInput(field, "cannot be empty")
     if "department_id" in changes and changes["department_id"] != lotse.department_id:
         _active_department(session, changes["department_id"])
     before = _lotse_json(lotse)
@@ -207,5 +217,5 @@ def delete_lotse(session: Session, *, lotse_id: int, actor: str) -> None:
 def _non_null(changes: dict[str, Any]) -> dict[str, Any]:
     for field, value in changes.items():
         if value is None:
-            raise InvalidInput(field, f"{field} cannot be null")
+            raise InvalidInput(field, "cannot be empty")
     return changes

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.accounts.access import Forbidden, NotAuthenticated
 from app.accounts.service import InvalidCredentials, LoginThrottled
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
+from app.web.i18n import gettext as _
 
 log = logging.getLogger("lotsenboard")
 
@@ -47,13 +48,15 @@ def error_body(error: DomainError) -> dict[str, Any]:
     return {"detail": detail, "code": error.code, **extra}
 
 
-_PAGE_MESSAGES = {
-    403: "Dafür fehlt Ihnen die Berechtigung.",
-    404: "Diese Seite gibt es nicht (mehr).",
-    409: "Die Änderung passt nicht zum aktuellen Stand.",
-    422: "Die Eingabe ist ungültig.",
-    500: "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später noch einmal.",
-}
+def _page_message(status: int) -> str:
+    messages = {
+        403: _("You are not allowed to do this."),
+        404: _("This page does not exist (any more)."),
+        409: _("The change does not fit the current state."),
+        422: _("The input is not valid."),
+        500: _("An internal error occurred. Please try again later."),
+    }
+    return messages.get(status, _("The request could not be handled."))
 
 
 def _wants_page(request: Request) -> bool:
@@ -74,7 +77,7 @@ def _wants_json(request: Request) -> bool:
 def _page(request: Request, status: int) -> Response:
     from app.web.templating import templates
 
-    message = _PAGE_MESSAGES.get(status, "Die Anfrage konnte nicht bearbeitet werden.")
+    message = _page_message(status)
     context = {"status": status, "message": message}
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
 

@@ -290,7 +290,7 @@ def test_undo_of_a_move_an_archiving_and_a_phase_removal_restores_the_board_ever
     expect(page.locator(".toast--undo")).to_have_count(0)
 
     page.locator(f"#card-{ids['a']}-open").click()
-    page.get_by_role("button", name="Karte archivieren").click()
+    page.get_by_role("button", name="Maßnahme archivieren").click()
     expect(other.locator(f"#card-{ids['a']}")).to_have_count(0, timeout=10_000)
     page.locator(".toast--undo").get_by_role("button", name="Rückgängig").click()
     expect(column(other, ids["first"]).locator(f"#card-{ids['a']}")).to_be_visible(timeout=10_000)
@@ -300,13 +300,13 @@ def test_undo_of_a_move_an_archiving_and_a_phase_removal_restores_the_board_ever
     # Removing a phase asks first, with the number of cards and where they go.
     page.goto(f"{board_url}/settings")
     row = page.locator(f"#phase-settings-{ids['third']}")
-    expect(row.get_by_label("Die 1 Karte der Phase verschieben nach")).to_have_value(
+    expect(row.get_by_label("Die 1 Maßnahme der Phase verschieben nach")).to_have_value(
         str(ids["second"])  # the neighbour on the left
     )
     row.get_by_role("button", name="Phase entfernen …").click()
     confirm = page.locator(".confirm")
     expect(confirm).to_contain_text(
-        "Phase „Test/Pilot“ entfernen? Die 1 Karte kommt nach „Prozessanalyse“."
+        "Phase „Test/Pilot“ entfernen? Die 1 Maßnahme kommt nach „Prozessanalyse“."
     )
     expect(confirm.get_by_role("button", name="Ja, entfernen")).to_be_focused()
     confirm.get_by_role("button", name="Ja, entfernen").click()

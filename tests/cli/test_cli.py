@@ -153,7 +153,7 @@ def test_create_user_and_tokens_from_the_command_line(
     assert runner.invoke(cli, ["migrate"]).exit_code == 0
     monkeypatch.setenv("LOTSENBOARD_PASSWORD", "kurz")
     refused = runner.invoke(cli, ["create-user", "jana@musterstadt.de", "--name", "Jana Kuhn"])
-    assert refused.exit_code == 2 and "password" in refused.output
+    assert refused.exit_code == 2 and "Passwort: mindestens 10 Zeichen" in refused.output
     monkeypatch.setenv("LOTSENBOARD_PASSWORD", "lang-genug-2026")
     created = runner.invoke(
         cli, ["create-user", "Jana@Musterstadt.de", "--name", "Jana Kuhn", "--role", "admin"]
@@ -204,3 +204,12 @@ def test_create_user_links_a_lotse_and_reset_password_prints_a_one_time_link(
     assert runner.invoke(cli, ["reset-password", "niemand@musterstadt.de"]).exit_code == 2
     # The help speaks the language of the output.
     assert "Gibt einen einmaligen Link aus" in runner.invoke(cli, ["--help"]).output
+
+
+@pytest.mark.parametrize("command", [[], ["create-user"], ["token"], ["token", "create"]])
+def test_the_help_speaks_german_throughout(command: list[str]) -> None:
+    """Not only the texts of the commands: the panels, markers and the help option too."""
+    shown = runner.invoke(cli, [*command, "--help"]).output
+    assert "Optionen" in shown and "Zeigt diese Hilfe." in shown
+    for english in ("Options", "Show this message", "[required]", "[default:", "completion"):
+        assert english not in shown, (command, english)

@@ -101,7 +101,7 @@ def test_blocked_cards_in_wip_and_days_until_stuck_are_board_settings(
 ) -> None:
     board = make_board(session)
     page = client.get(f"/boards/{board.id}/settings")
-    assert "Blockierte Karten zählen zum WIP-Limit" in page.text
+    assert "Blockierte Maßnahmen zählen zum WIP-Limit" in page.text
     assert 'name="wip_counts_blocked" value="true">' in page.text  # off by default
     on = client.post(
         f"/boards/{board.id}/rules",

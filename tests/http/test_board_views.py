@@ -9,8 +9,9 @@ from sqlmodel import Session
 from app import clock
 from app.boards import service as boards
 from app.cards import queries
+from app.cards import service as cards
 from app.db import Database
-from tests.factories import make_board, make_card, make_department
+from tests.factories import ACTOR, make_board, make_card, make_department
 from tests.helpers import dump
 
 HX = {"HX-Request": "true"}
@@ -143,11 +144,16 @@ def test_phase_settings_remove_needs_and_uses_a_target(
 ) -> None:
     board, card, _department = _board(session)
     first, second = boards.list_phases(session, board_id=board.id)[:2]
+    gone = make_card(session, board, title="Faxgerät", phase_id=first.id)
+    cards.archive_card(session, card_id=gone.id, version=gone.version, actor=ACTOR)
+    # The count is the board's; the archived card that goes along is named apart.
+    page = client.get(f"/boards/{board.id}/settings").text
+    assert "Die 1 Maßnahme der Phase (und 1 archivierte) verschieben nach" in page
     url = f"/boards/{board.id}/phases/{first.id}/remove"
     # First the question, with what happens to the card; nothing is removed yet.
     asked = client.post(url, data={"target_phase_id": second.id}, follow_redirects=False)
     assert asked.status_code == 200
-    assert "Phase „Ideenspeicher“ entfernen? Die 1 Karte kommt nach „Priorisiert“." in asked.text
+    assert "Phase „Ideenspeicher“ entfernen? Die 1 Maßnahme kommt nach „Priorisiert“." in asked.text
     assert len(boards.list_phases(session, board_id=board.id)) == 4
     refused = client.post(url, data={"confirmed": "true"}, follow_redirects=False)
     assert refused.status_code == 409
@@ -158,6 +164,7 @@ def test_phase_settings_remove_needs_and_uses_a_target(
     assert re.fullmatch(rf"/boards/{board.id}/settings\?removed=\d+", response.headers["location"])
     session.rollback()
     assert queries.get_card(session, card_id=card.id).phase_id == second.id
+    assert queries.get_card(session, card_id=gone.id).phase_id == second.id
     offered = client.get(response.headers["location"])
     assert (
         "Die Phase „Ideenspeicher“ wurde entfernt" in offered.text and "Rückgängig" in offered.text

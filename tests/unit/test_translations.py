@@ -9,7 +9,15 @@ from babel.messages.pofile import read_po
 from app.settings import ROOT_DIR
 from app.web import i18n
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "Conflict": None,
+    "DomainError": None,
+    "InvalidInput": (2,),
+}
 METHODS = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
 
 
