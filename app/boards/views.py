@@ -32,7 +32,10 @@ def index(request: Request, session: SessionDep, principal: Reader) -> HTMLRespo
         if principal.is_admin
         else []
     )
-    return render(request, "boards/index.html", {"boards": boards, "archived": archived})
+    me = accounts.lotse_of(session, user_id=principal.user_id)
+    mine = queries.count_by_board(session, lotse_id=me.id or 0) if me else {}
+    context = {"boards": boards, "archived": archived, "me": me, "mine": mine}
+    return render(request, "boards/index.html", context)
 
 
 @router.get("/boards/{board_id}", response_class=HTMLResponse)

@@ -150,3 +150,13 @@ def board_tags(session: Session, *, board_id: int) -> list[str]:
         .order_by(col(CardTag.tag))
     )
     return list(session.exec(statement))
+
+
+def count_by_board(session: Session, *, lotse_id: int) -> dict[int, int]:
+    """How many active cards one lotse has on each board."""
+    rows = session.execute(
+        select(Card.board_id, func.count())
+        .where(Card.lotse_id == lotse_id, col(Card.archived).is_(False))
+        .group_by(Card.board_id)  # type: ignore[arg-type]
+    ).all()
+    return {board_id: number for board_id, number in rows}

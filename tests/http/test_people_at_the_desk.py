@@ -63,6 +63,8 @@ def test_a_lotse_starts_with_their_measures_and_the_board_remembers_the_last_vie
     board = make_board(session)
     mine = make_card(session, board, title="Meine Maßnahme", lotse_id=lotse.id)
     make_card(session, board, title="Fremde Maßnahme")
+    home = client.get("/").text
+    assert f'/boards/{board.id}?lotse={lotse.id}">Meine Maßnahmen (1)</a>' in home
     start = client.get(f"/boards/{board.id}", follow_redirects=False)
     assert start.status_code == 303
     assert start.headers["location"] == f"/boards/{board.id}?lotse={lotse.id}"
