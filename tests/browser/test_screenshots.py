@@ -76,6 +76,13 @@ def test_the_meeting_room_screen_shows_every_card_without_scrolling(
         "[...document.querySelectorAll('.card')].map(c => c.getBoundingClientRect().toJSON())"
     )
     assert all(b["right"] <= width + 1 and b["bottom"] <= height + 1 for b in boxes)
+    # Phase names and counts are whole, also in a narrow phase of few cards.
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('.phase__name, .phase__count')]
+              .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)
+              .map(e => e.textContent.trim())"""
+    )
+    assert cut == []
     # Text as large as 96 cards allow: card titles at 1.35 % of the screen height or more
     # (15 px on 1080 lines), phase names larger still.
     title = page.locator(".card__title").first.evaluate(
