@@ -313,8 +313,11 @@ def test_the_overview_groups_filters_and_counts(
     page = client.get(f"/boards/{board.id}/bedenken")
     text = page.text
     assert page.status_code == 200 and "2 offen, 1 gelöst oder zurückgezogen" in text
+    # The department filter names each department beside its short code.
+    assert re.search(r'<span class="dept"[^>]*>BA</span> Bauamt</label>', text)
     # Department groups by name; open first, oldest first within each.
-    assert text.index("Bauamt") < text.index("Sozialamt")
+    groups = text[text.index("2 offen, 1 gelöst") :]
+    assert groups.index("Bauamt") < groups.index("Sozialamt")
     assert text.index("Alter Punkt") < text.index("Neuer Punkt")
     assert "seit 10 Tagen offen" in text and "seit 7 Tagen offen" in text
     assert "nach 2 Tagen" in text
