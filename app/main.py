@@ -21,6 +21,8 @@ from app.cards import api as cards_api
 from app.cards import views as cards_views
 from app.db import Database
 from app.events import api as events_api
+from app.meetings import api as meetings_api
+from app.meetings import views as meetings_views
 from app.pages import views as pages_views
 from app.people import api as people_api
 from app.people import views as people_views
@@ -39,6 +41,7 @@ API_ROUTERS = (
     cards_api.router,
     annotations_api.router,
     events_api.router,
+    meetings_api.router,
     people_api.router,
     accounts_api.router,
 )
@@ -48,6 +51,7 @@ PAGE_ROUTERS = (
     board_settings_views.router,
     cards_views.router,
     annotations_views.router,
+    meetings_views.router,
     people_views.router,
     pages_views.router,
     accounts_views.router,

@@ -16,6 +16,7 @@ from app.annotations.models import Annotation, AnnotationCategory, AnnotationNot
 from app.boards.models import Board, Phase
 from app.cards.models import Card, CardTag
 from app.events.models import Event
+from app.meetings.models import Meeting, MeetingFeed, MeetingSeries
 from app.pages.models import Feedback, SiteText
 from app.people.models import Department, Lotse
 
@@ -36,6 +37,9 @@ __all__ = [
     "LoginFailure",
     "LoginSession",
     "Lotse",
+    "Meeting",
+    "MeetingFeed",
+    "MeetingSeries",
     "PasswordReset",
     "Phase",
     "SavedView",

@@ -15,6 +15,7 @@ from app.boards.models import Board
 from app.boards.presentation import BoardFilters
 from app.cards import queries
 from app.db import DatabaseDep, SessionDep, ident
+from app.meetings import service as meetings
 from app.people import service as people
 from app.web.deps import BoardDep
 from app.web.htmx import render, see_other
@@ -86,6 +87,7 @@ def board_context(session: Session, board: Board, filters: BoardFilters) -> dict
         "stuck_after": board.stuck_after_days,
         "shown": shown,
         "total": sum(column.total for column in view.phases),
+        "next_meeting": meetings.next_meeting(session, board_id=board.id),
     }
 
 

@@ -54,6 +54,13 @@ def field_label(field: str) -> str:
         "message": _("Message"),
         "contact": _("Contact"),
         "help_contact": _("Contact"),
+        "first_date": _("First date"),
+        "start_time": _("Time"),
+        "interval_weeks": _("Every … weeks"),
+        "duration_minutes": _("Duration (minutes)"),
+        "location": _("Place"),
+        "starts_at": _("Date and time"),
+        "version": _("Version"),
     }
     return labels.get(field, field)
 
@@ -169,6 +176,10 @@ def _problem(item: Any, field: str) -> str:
         "int_type": _("must be a whole number"),
         "date_parsing": _("not a date"),
         "date_from_datetime_parsing": _("not a date"),
+        "time_parsing": _("not a time (HH:MM)"),
+        "time_type": _("not a time (HH:MM)"),
+        "datetime_parsing": _("not a date with time"),
+        "datetime_from_date_parsing": _("not a date with time"),
         "bool_parsing": _("must be yes or no"),
         "enum": _("is not one of the choices"),
         "literal_error": _("is not one of the choices"),

@@ -27,8 +27,11 @@ from app.cards.models import CardCreate, CardMove, CardUpdate, Priority, Size
 from app.db import Database, ident
 from app.demo import annotations as stories
 from app.errors import WipLimitReached
+from app.meetings import service as meetings
+from app.meetings.models import SeriesSet
 from app.people import service as people
 from app.people.models import DepartmentCreate, LotseCreate
+from app.settings import get_settings
 
 BOARD_NAME = "Maßnahmen 2026"
 SETUP_ACTOR = "Demo"
@@ -251,6 +254,18 @@ def load_demo(db: Database, *, now: datetime | None = None) -> bool:
                 data=BoardCreate(name=BOARD_NAME, description="Digitalisierung in Musterstadt"),
                 actor=SETUP_ACTOR,
                 phases=PHASES,
+            )
+            # The fortnightly Lotsentreffen, on Tuesdays at ten since the board began.
+            begin = clock.now().astimezone(get_settings().zone).date()
+            meetings.set_series(
+                session,
+                board_id=ident(board),
+                data=SeriesSet(
+                    first_date=begin + timedelta(days=(1 - begin.weekday()) % 7),
+                    start_time=time(10, 0),
+                    location="Rathaus, Sitzungssaal 2.14",
+                ),
+                actor=SETUP_ACTOR,
             )
             departments, lotsen = _people(session)
             used = sorted({story.category for story in stories.STORIES})

@@ -11,7 +11,7 @@ from io import BytesIO
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_skeleton, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -127,6 +127,17 @@ def datetime_format(value: datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
     return format_datetime(value, format=style, tzinfo=get_settings().zone, locale=locale())
+
+
+def weekday_format(value: date) -> str:
+    return format_date(value, "EEEE", locale=locale())
+
+
+def when_format(value: datetime) -> str:
+    """A meeting's date and time as people write it: "Di., 8. Dez. 2026, 10:00"."""
+    moment = value.astimezone(get_settings().zone)
+    day = format_skeleton("yMMMEd", moment, locale=locale())
+    return f"{day}, {format_time(moment, 'short', locale=locale())}"
 
 
 def duration_format(value: timedelta) -> str:

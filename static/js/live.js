@@ -100,7 +100,8 @@
   }
 
   function isStructural(type) {
-    return type.indexOf("phase.") === 0 || type.indexOf("board.") === 0;
+    // A Lotsentreffen date shows in the board's head line and on the screen.
+    return type.indexOf("phase.") === 0 || type.indexOf("board.") === 0 || type.indexOf("meeting.") === 0;
   }
 
   function reloadsOnEvery() {

@@ -55,6 +55,10 @@ def _cases_of(w: Write) -> list[tuple[str, dict[str, Any], int, str | None]]:
     """(case, request override, expected status, field a 422 must name)."""
     cases: list[tuple[str, dict[str, Any], int, str | None]] = []
     for param in params_of(w.path):
+        if param == "day":  # a date, not an id
+            cases.append(("day without a meeting", {"path": {"day": "2030-01-09"}}, 404, None))
+            cases.append(("day not a date", {"path": {"day": "31.02.2030"}}, 422, "day"))
+            continue
         for label, value in UNKNOWN_IDS.items():
             # An id no column can hold is invalid input (422); a merely unknown one, 404.
             status = 404 if label == "unknown" else 422

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from app.cards import service as cards
 from app.cards.models import CardMove
 from app.db import Database
 from app.main import all_routes, create_app
+from app.meetings import service as meetings
+from app.meetings.models import SeriesSet
 from app.settings import Settings
 from tests.factories import (
     ACTOR,
@@ -228,6 +231,9 @@ def world(settings: Settings, db: Database, session: Session, admin: User) -> Wo
         session, board_id=board.id or 0, name="Sitzungsraum", actor=ACTOR
     )
     plain, api_token = tokens.create_token(session, user=admin, name="tests")
+    meeting_day = date.today() + timedelta(days=3)
+    rhythm = SeriesSet(first_date=meeting_day, start_time=time(10, 0), location="Raum 2.14")
+    meetings.set_series(session, board_id=board.id or 0, data=rhythm, actor=ACTOR)
     ids = {
         "board": board.id,
         "phase": phases[0].id,
@@ -246,6 +252,7 @@ def world(settings: Settings, db: Database, session: Session, admin: User) -> Wo
         "link": link.id,
         "token": api_token.id,
         "missing": 999_999,
+        "meeting_day": meeting_day.isoformat(),
     }
     client = TestClient(app, headers={"Authorization": f"Bearer {plain}"})
     return World(app=app, db=db, client=client, ids=ids)
@@ -283,9 +290,10 @@ PAGES: dict[str, list[str]] = {
     "/passwort/{token}": ["/passwort/{reset}", "/passwort/abgelaufen"],
     "/screen/{token}": ["/screen/{screen}"],
     "/boards/{board_id}/live": ["/boards/{board}/live?card={card}"],
+    "/boards/{board_id}/treffen": ["/boards/{board}/treffen"],
 }
-# Not pages: probes for the load balancer.
-NOT_PAGES = {"/healthz", "/readyz"}
+# Not pages: probes for the load balancer, the calendar feed for calendar programs.
+NOT_PAGES = {"/healthz", "/readyz", "/kalender/{token}.ics"}
 ANONYMOUS = {"/login", "/passwort/{token}", "/screen/{token}"}
 
 
@@ -500,6 +508,37 @@ FORMS: dict[str, list[Bad]] = {
     "/settings/users/{user_id}": [
         Bad("/settings/users/{user}", {"name": " ", "role": "lotse"}, "darf nicht leer sein")
     ],
+    "/boards/{board_id}/treffen/rhythmus": [
+        Bad(
+            "/boards/{board}/treffen/rhythmus",
+            {"first_date": "31.02.2030", "start_time": "10:00"},
+            "Erster Termin: kein Datum",
+        ),
+        Bad(
+            "/boards/{board}/treffen/rhythmus",
+            {"first_date": "{meeting_day}", "start_time": "zehn"},
+            "Uhrzeit: keine Uhrzeit",
+        ),
+        Bad(
+            "/boards/{board}/treffen/rhythmus",
+            {"first_date": "{meeting_day}", "start_time": "10:00", "interval_weeks": "9"},
+            "höchstens 8",
+        ),
+    ],
+    "/boards/{board_id}/treffen": [
+        Bad("/boards/{board}/treffen", {"starts_at": "{meeting_day}T15:00"}, "gibt es bereits"),
+        Bad("/boards/{board}/treffen", {"starts_at": "morgen"}, "kein Datum mit Uhrzeit"),
+    ],
+    "/boards/{board_id}/treffen/{day}": [
+        Bad(
+            "/boards/{board}/treffen/{meeting_day}",
+            {"version": "3", "cancelled": "true"},
+            "inzwischen geändert",
+        ),
+    ],
+    "/boards/{board_id}/treffen-kalender/widerrufen": [
+        Bad("/boards/{board}/treffen-kalender/widerrufen", {}, "gibt es nicht mehr"),
+    ],
     "/settings/users/{user_id}/reset": [
         Bad("/settings/users/{missing}/reset", {}, "gibt es nicht")
     ],
@@ -524,6 +563,7 @@ FORMS: dict[str, list[Bad]] = {
 NO_INPUT = {
     "/logout": "ends the session, whatever is sent",
     "/sprache": "a language the switch does not offer is ignored; the page keeps its language",
+    "/boards/{board_id}/treffen-kalender": "makes a new calendar address, whatever is sent",
 }
 
 

@@ -93,6 +93,13 @@ REQUESTS = [
         {"version": "1", "status": "resolved", "resolution": "X"},
     ),
     ("POST", "/annotations/{annotation}/notes", {"text": "X"}),
+    ("GET", "/api/v1/boards/{theirs}/meetings", None),
+    ("PUT", "/api/v1/boards/{theirs}/meeting-series", {"first_date": "2030-01-08"}),
+    ("POST", "/api/v1/boards/{theirs}/meetings", {"starts_at": "2030-01-08T10:00"}),
+    ("PATCH", "/api/v1/boards/{theirs}/meetings/2030-01-08", {"version": 0, "cancelled": True}),
+    ("POST", "/api/v1/boards/{theirs}/meeting-feed", None),
+    ("GET", "/boards/{theirs}/treffen", None),
+    ("POST", "/boards/{theirs}/treffen", {"starts_at": "2030-01-08T10:00"}),
 ]
 
 

@@ -24,6 +24,7 @@ PUBLIC = {
     "/barrierefreiheit/feedback",
     "/sprache",
     "/screen/{token}",
+    "/kalender/{token}.ics",
     "/passwort/{token}",
     "/openapi.json",
     "/api/docs",

@@ -5,6 +5,7 @@ spoiled; `build_world` creates everything those requests name.
 """
 
 from dataclasses import dataclass, field
+from datetime import date, time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -16,9 +17,12 @@ from app.annotations import service as annotations
 from app.annotations.models import AnnotationCreate, CategoryCreate
 from app.boards import service as boards
 from app.cards import service as cards
+from app.meetings import service as meetings
+from app.meetings.models import SeriesSet
 from tests.factories import make_board, make_card, make_department, make_lotse, make_user
 
 HUGE = "x" * 100_000
+MEETING_DAY = date(2030, 1, 8)  # a Tuesday of the world's meeting rhythm
 UNKNOWN = 999_999
 # Ids no row can have: past PostgreSQL's INTEGER and past SQLite's 64-bit INTEGER.
 OUT_OF_RANGE = {"past 32 bits": 2**31, "past 64 bits": 2**63}
@@ -141,6 +145,20 @@ WRITES: dict[str, Write] = {
         "POST", f"{BOARD}/screen-links", {"name": "TV"}, {"name": 5}, ("name",), "name"
     ),
     "revoke screen link": Write("DELETE", f"{BOARD}/screen-links/{{link_id}}"),
+    "set meeting rhythm": Write(
+        "PUT", f"{BOARD}/meeting-series", {"first_date": "2030-01-08", "start_time": "09:30"},
+        {"interval_weeks": "zwei"}, ("first_date",), "location",
+    ),
+    "add meeting": Write(
+        "POST", f"{BOARD}/meetings", {"starts_at": "2030-01-10T10:00"}, {"starts_at": "morgen"},
+        ("starts_at",),
+    ),
+    "change meeting": Write(
+        "PATCH", f"{BOARD}/meetings/{{day}}", {"version": 0, "cancelled": True},
+        {"cancelled": "vielleicht"}, ("version",),
+    ),
+    "create calendar address": Write("POST", f"{BOARD}/meeting-feed"),
+    "revoke calendar address": Write("DELETE", f"{BOARD}/meeting-feed"),
 }  # fmt: skip
 
 
@@ -160,6 +178,9 @@ def build_world(session: Session, admin: User) -> dict[str, Any]:
     assert owner is not None
     _plain, token = tokens.create_token(session, user=owner, name="spare")
     _plain, link = tokens.create_screen_link(session, board_id=board.id, name="TV", actor="Test")
+    rhythm = SeriesSet(first_date=MEETING_DAY, start_time=time(10, 0))
+    meetings.set_series(session, board_id=board.id, data=rhythm, actor="Test")
+    meetings.create_feed(session, board_id=board.id, actor="Test")
     return {
         "board_id": board.id,
         "phase_id": phases[0],
@@ -178,6 +199,7 @@ def build_world(session: Session, admin: User) -> dict[str, Any]:
         "link_id": link.id,
         "annotation_id": annotation.id,
         "category_id": category.id,
+        "day": MEETING_DAY.isoformat(),
     }
 
 

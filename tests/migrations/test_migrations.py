@@ -36,6 +36,9 @@ TABLES = {
     "api_token",
     "screen_link",
     "board_member",
+    "meeting",
+    "meeting_series",
+    "meeting_feed",
 }
 
 

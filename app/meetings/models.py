@@ -1,0 +1,137 @@
+"""Lotsentreffen: a board's meeting series, its dates, and the calendar feed."""
+
+from datetime import date, datetime, time
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as Check
+from sqlalchemy import String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, utcnow
+from app.types import Line
+
+Place = Annotated[str, Check(max_length=200), Line]
+
+
+class MeetingSeries(SQLModel, table=True):
+    """The rhythm of a board's Lotsentreffen: every N weeks on a weekday at a local time."""
+
+    __tablename__ = "meeting_series"
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", unique=True)
+    interval_weeks: int = Field(default=2)
+    first_date: date
+    start_time: time
+    duration_minutes: int = Field(default=90)
+    location: str = Field(default="", sa_type=String(200))
+    version: int = Field(default=1)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Meeting(SQLModel, table=True):
+    """A date that differs from the rhythm: moved, cancelled, or added.
+
+    `day` names the date as the rhythm had it (or, for an added one, the day it was added
+    for); it stays the meeting's key and calendar UID when the meeting moves."""
+
+    __table_args__ = (UniqueConstraint("board_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    day: date
+    starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled: bool = Field(default=False)
+    extra: bool = Field(default=False)
+    version: int = Field(default=1)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MeetingFeed(SQLModel, table=True):
+    """The secret address of a board's calendar; a new one replaces the old."""
+
+    __tablename__ = "meeting_feed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    created_by: str = Field(sa_type=String(120))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SeriesSet(BaseModel):
+    """The rhythm; the weekday is that of `first_date`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "first_date": "2026-12-08",
+                    "start_time": "10:00",
+                    "interval_weeks": 2,
+                    "duration_minutes": 90,
+                    "location": "Rathaus, Raum 2.14",
+                }
+            ]
+        },
+    )
+    first_date: date
+    start_time: time = time(10, 0)
+    interval_weeks: int = Check(default=2, ge=1, le=8)
+    duration_minutes: int = Check(default=90, ge=15, le=480)
+    location: Place = ""
+    version: int | None = Check(default=None, ge=1, description="The version seen, if any")
+
+
+class SeriesRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    first_date: date
+    start_time: time
+    interval_weeks: int
+    duration_minutes: int
+    location: str
+    version: int
+
+
+class MeetingChange(BaseModel):
+    """Move a date (local time in the board's zone, or with an offset) or cancel it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"version": 0, "starts_at": "2026-12-09T14:00"}]},
+    )
+    version: int = Check(ge=0, description="The version seen; 0 for a date never changed")
+    starts_at: datetime | None = None
+    cancelled: bool | None = None
+
+
+class MeetingAdd(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"starts_at": "2026-12-17T10:00"}]}
+    )
+    starts_at: datetime
+
+
+class MeetingRead(BaseModel):
+    """One Lotsentreffen as the calendar shows it."""
+
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    moved: bool
+    extra: bool
+    version: int
+    uid: str
+
+
+class MeetingsRead(BaseModel):
+    series: SeriesRead | None
+    meetings: list[MeetingRead]
+
+
+class FeedCreated(BaseModel):
+    url: str

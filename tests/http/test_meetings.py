@@ -1,0 +1,185 @@
+"""Lotsentreffen through the real app: the API, the page, the board and screen, the feed."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from icalendar import Calendar
+from sqlmodel import Session
+
+from app.accounts import tokens
+from app.accounts.models import Role
+from app.db import Database
+from tests.factories import make_board, make_user
+from tests.helpers import dump
+from tests.http.test_security import bearer
+
+PAGE = {"Accept": "text/html"}
+
+
+def _next_weekday(weekday: int) -> date:
+    today = date.today()
+    return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
+
+
+def _rhythm(client: TestClient, board_id: int, first: date) -> dict[str, Any]:
+    body = {"first_date": first.isoformat(), "start_time": "10:00", "location": "Raum 2.14"}
+    response = client.put(f"/api/v1/boards/{board_id}/meeting-series", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_cdo_sets_the_rhythm_moves_cancels_and_adds_dates(
+    client: TestClient, session: Session
+) -> None:
+    board = make_board(session)
+    first = _next_weekday(1)  # a Tuesday
+    assert _rhythm(client, board.id, first)["version"] == 1
+    listed = client.get(f"/api/v1/boards/{board.id}/meetings").json()
+    days = [m["day"] for m in listed["meetings"]]
+    assert days[:3] == [(first + timedelta(days=14 * n)).isoformat() for n in range(3)]
+    assert listed["meetings"][0]["starts_at"].startswith(f"{first.isoformat()}T10:00:00+0")
+    second = (first + timedelta(days=14)).isoformat()
+    moved = client.patch(
+        f"/api/v1/boards/{board.id}/meetings/{second}",
+        json={"version": 0, "starts_at": f"{second}T14:30"},
+    )
+    assert moved.status_code == 200 and moved.json()["moved"] and moved.json()["version"] == 1
+    stale = client.patch(
+        f"/api/v1/boards/{board.id}/meetings/{second}", json={"version": 0, "cancelled": True}
+    )
+    assert stale.status_code == 409 and stale.json()["current"]["version"] == 1
+    extra_day = first + timedelta(days=2)
+    added = client.post(
+        f"/api/v1/boards/{board.id}/meetings", json={"starts_at": f"{extra_day}T09:00"}
+    )
+    assert added.status_code == 201 and added.json()["extra"]
+    twice = client.post(
+        f"/api/v1/boards/{board.id}/meetings", json={"starts_at": f"{extra_day}T16:00"}
+    )
+    assert twice.status_code == 409 and "already" in twice.json()["detail"]
+    cancelled = client.patch(
+        f"/api/v1/boards/{board.id}/meetings/{first}", json={"version": 0, "cancelled": True}
+    )
+    assert cancelled.json()["cancelled"]
+    events = client.get(f"/api/v1/boards/{board.id}/events").json()
+    assert [e["type"] for e in events][-4:] == [
+        "meeting.series_set",
+        "meeting.changed",
+        "meeting.added",
+        "meeting.cancelled",
+    ]
+    wrong = client.get(f"/api/v1/boards/{board.id}/meetings?from=2030-01-01&to=2029-01-01")
+    assert wrong.status_code == 422 and wrong.json()["field"] == "to"
+
+
+def test_viewers_and_lotsen_read_the_dates_and_change_none(
+    app: FastAPI, db: Database, client: TestClient, session: Session
+) -> None:
+    board = make_board(session)
+    first = _next_weekday(1)
+    _rhythm(client, board.id, first)
+    others = {
+        role: bearer(app, db, make_user(session, role=role)) for role in (Role.viewer, Role.lotse)
+    }
+    before = dump(db)
+    for role, other in others.items():
+        assert other.get(f"/api/v1/boards/{board.id}/meetings").status_code == 200
+        writes = [
+            other.put(
+                f"/api/v1/boards/{board.id}/meeting-series",
+                json={"first_date": first.isoformat()},
+            ),
+            other.post(
+                f"/api/v1/boards/{board.id}/meetings", json={"starts_at": "2030-01-02T10:00"}
+            ),
+            other.patch(
+                f"/api/v1/boards/{board.id}/meetings/{first}",
+                json={"version": 0, "cancelled": True},
+            ),
+            other.post(f"/api/v1/boards/{board.id}/meeting-feed"),
+            other.post(f"/boards/{board.id}/treffen-kalender"),
+        ]
+        assert [w.status_code for w in writes] == [403] * 5, role
+        page = other.get(f"/boards/{board.id}/treffen").text
+        assert "Alle 2 Wochen am Dienstag um 10:00 Uhr · Raum 2.14" in page
+        assert "Rhythmus speichern" not in page and "Absagen" not in page
+    assert dump(db) == before
+
+
+def test_the_board_and_the_screen_name_the_next_meeting(
+    client: TestClient, session: Session, anon_client: TestClient, db: Database
+) -> None:
+    board = make_board(session)
+    assert "Nächstes Lotsentreffen" not in client.get(f"/boards/{board.id}?all=1").text
+    first = _next_weekday(1)
+    _rhythm(client, board.id, first)
+    client.patch(
+        f"/api/v1/boards/{board.id}/meetings/{first}", json={"version": 0, "cancelled": True}
+    )
+    following = first + timedelta(days=14)
+    text = client.get(f"/boards/{board.id}?all=1").text
+    weekday_day = f"Di., {following.day}. "
+    assert "Nächstes Lotsentreffen: " + weekday_day in text and f"{following.year}, 10:00" in text
+    with db.session(write=True) as writer:
+        plain, _link = tokens.create_screen_link(writer, board_id=board.id, name="TV", actor="T")
+    screen = anon_client.get(f"/screen/{plain}").text
+    assert '<p class="screen__meeting">Nächstes Lotsentreffen: ' + weekday_day in screen
+
+
+def test_the_page_moves_and_cancels_dates_and_says_what_is_wrong(
+    client: TestClient, session: Session, db: Database
+) -> None:
+    board = make_board(session)
+    first = _next_weekday(2)  # a Wednesday
+    _rhythm(client, board.id, first)
+    moved = client.post(
+        f"/boards/{board.id}/treffen/{first}",
+        data={"version": "0", "starts_at": f"{first}T13:15"},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303
+    page = client.get(f"/boards/{board.id}/treffen").text
+    assert f'id="treffen-{first}"' in page and "13:15" in page and "verschoben, geplant war" in page
+    before = dump(db)
+    stale = client.post(
+        f"/boards/{board.id}/treffen/{first}",
+        data={"version": "0", "cancelled": "true"},
+        headers=PAGE,
+    )
+    assert stale.status_code == 409 and "wurde inzwischen geändert" in stale.text
+    bad = client.post(
+        f"/boards/{board.id}/treffen/rhythmus",
+        data={"first_date": first.isoformat(), "start_time": "25:00"},
+        headers=PAGE,
+    )
+    assert bad.status_code == 422 and "Uhrzeit: keine Uhrzeit (HH:MM)" in bad.text
+    assert dump(db) == before
+
+
+def test_the_calendar_feed_works_until_it_is_replaced_or_revoked(
+    client: TestClient, anon_client: TestClient, session: Session
+) -> None:
+    board = make_board(session, name="Maßnahmen 2026")
+    first = _next_weekday(1)
+    _rhythm(client, board.id, first)
+    created = client.post(f"/api/v1/boards/{board.id}/meeting-feed")
+    assert created.status_code == 201
+    url = created.json()["url"]
+    assert url.startswith("http://127.0.0.1:8000/kalender/lbc_") and url.endswith(".ics")
+    path = url.removeprefix("http://127.0.0.1:8000")
+    feed = anon_client.get(path)
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+    parsed = Calendar.from_ical(feed.content)
+    names = {str(e["SUMMARY"]) for e in parsed.walk("VEVENT")}
+    assert names == {"Lotsentreffen – Maßnahmen 2026"}
+    assert first in {e.decoded("DTSTART").date() for e in parsed.walk("VEVENT")}
+    # A new address replaces the old one; revoking ends the new one too.
+    newer = client.post(f"/api/v1/boards/{board.id}/meeting-feed").json()["url"]
+    assert anon_client.get(path).status_code == 404
+    assert anon_client.get(newer.removeprefix("http://127.0.0.1:8000")).status_code == 200
+    assert client.delete(f"/api/v1/boards/{board.id}/meeting-feed").status_code == 204
+    gone = anon_client.get(newer.removeprefix("http://127.0.0.1:8000"))
+    assert gone.status_code == 404 and "widerrufene Kalender-Adresse" in gone.text
+    assert anon_client.get("/kalender/lbc_erfunden.ics").status_code == 404
