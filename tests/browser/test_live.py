@@ -4,6 +4,8 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 
 import pytest
 from playwright.sync_api import (
@@ -23,6 +25,8 @@ from app.cards import queries
 from app.cards import service as cards
 from app.cards.models import CardCreate, CardMove, CardUpdate
 from app.db import Database
+from app.meetings import service as meetings
+from app.meetings.models import MeetingChange, SeriesSet
 from app.people import service as people
 from app.people.models import DepartmentUpdate
 from tests.browser.conftest import LiveServer, logged_in_context, server_settings
@@ -461,3 +465,36 @@ def test_a_renamed_department_shows_on_the_open_board(
         )
     expect(card.locator(".dept")).to_have_text("BAU", timeout=LIVE)
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_a_changed_lotsentreffen_shows_on_the_open_board_and_screen(
+    page: Page, browser: Browser, live_server: LiveServer, db: Database
+) -> None:
+    ids = seed(db)
+    today = date.today()
+    first = today + timedelta(days=(1 - today.weekday()) % 7 or 7)  # the next Tuesday
+    with db.session(write=True) as session:
+        rhythm = SeriesSet(first_date=first, start_time=dtime(10, 0))
+        meetings.set_series(session, board_id=ids["board"], data=rhythm, actor=ACTOR)
+        plain, _link = tokens.create_screen_link(
+            session, board_id=ids["board"], name="TV", actor=ACTOR
+        )
+    open_board(page, live_server, ids["board"])
+    screen = browser.new_context(locale="de-DE").new_page()
+    screen.goto(f"{live_server.url}/screen/{plain}")
+    expect(screen.locator("#live-status")).to_have_attribute("data-state", "live")
+    planned = f"Nächstes Lotsentreffen: Di., {first.day}."
+    expect(page.locator(".next-meeting")).to_contain_text(planned)
+    expect(screen.locator(".screen__meeting")).to_contain_text(planned)
+    with db.session(write=True) as session:
+        meetings.change_meeting(
+            session,
+            board_id=ids["board"],
+            day=first,
+            data=MeetingChange(version=0, starts_at=datetime.combine(first, dtime(14, 30))),
+            actor=ACTOR,
+        )
+    expect(page.locator(".next-meeting")).to_contain_text("14:30", timeout=LIVE)
+    expect(screen.locator(".screen__meeting")).to_contain_text("14:30", timeout=LIVE)
+    assert page.evaluate("window.notReloaded") is True
+    screen.context.close()
