@@ -26,7 +26,7 @@ from app.accounts.models import Role, User
 from app.cards import service as cards
 from app.cards.models import CardMove
 from app.db import Database
-from app.main import all_routes, create_app
+from app.main import all_routes
 from app.meetings import service as meetings
 from app.meetings.models import SeriesSet
 from app.settings import Settings
@@ -206,8 +206,13 @@ class World:
 
 
 @pytest.fixture
-def world(settings: Settings, db: Database, session: Session, admin: User) -> World:
-    app = create_app(settings.model_copy(update={"language": "de"}))
+def settings(settings: Settings) -> Settings:
+    """LOTSENBOARD_LANGUAGE=de, whatever the default."""
+    return settings.model_copy(update={"language": "de"})
+
+
+@pytest.fixture
+def world(app: FastAPI, db: Database, session: Session, admin: User) -> World:
     board = make_board(session, name="Maßnahmen 2026")
     phases = phases_of(session, board)
     bau = make_department(session, name="Bauamt", code="BA")
