@@ -23,6 +23,7 @@ from app.events.models import Event
 from app.types import MAX_ID, PathId
 from app.web.deps import BoardDep
 from app.web.errors import status_for
+from app.web.forms import run_form
 from app.web.htmx import is_fragment_request, render, see_other
 from app.web.i18n import gettext as _
 from app.web.templating import principal_of
@@ -76,15 +77,12 @@ def _apply(
     request: Request, session: Session, board: Board, action: Callable[[], object]
 ) -> Response:
     """Run one settings change; on success back to the page, else the page with the reason."""
-    try:
-        action()
-    except ValidationError as error:
-        session.rollback()
-        return _page(request, session, board, error=validation_message(error), status=422)
-    except DomainError as error:
-        session.rollback()
-        return _page(request, session, board, error=error_message(error), status=status_for(error))
-    return see_other(f"/boards/{board.id}/settings")
+    return run_form(
+        session,
+        action,
+        done=f"/boards/{board.id}/settings",
+        refused=lambda error, status: _page(request, session, board, error=error, status=status),
+    )
 
 
 def _limit(value: str) -> str | None:

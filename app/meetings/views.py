@@ -6,21 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.access import Admin, Reader
 from app.boards.models import Board
 from app.boards.service import get_board
-from app.cards.texts import error_message, validation_message
 from app.db import SessionDep, ident
-from app.errors import DomainError
 from app.meetings import calendar, service
 from app.meetings.api import feed_url
 from app.meetings.models import MeetingAdd, MeetingChange, SeriesSet
 from app.web.deps import BoardDep
-from app.web.errors import status_for
-from app.web.htmx import render, see_other
+from app.web.forms import run_form
+from app.web.htmx import render
 from app.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
@@ -57,19 +54,14 @@ def _apply(
     principal: Any,
     action: Callable[[], object],
 ) -> Response:
-    try:
-        action()
-    except ValidationError as error:
-        session.rollback()
-        return _page(
-            request, session, board, principal, error=validation_message(error), status=422
-        )
-    except DomainError as error:
-        session.rollback()
-        return _page(
-            request, session, board, principal, error=error_message(error), status=status_for(error)
-        )
-    return see_other(f"/boards/{ident(board)}/treffen")
+    return run_form(
+        session,
+        action,
+        done=f"/boards/{ident(board)}/treffen",
+        refused=lambda error, status: _page(
+            request, session, board, principal, error=error, status=status
+        ),
+    )
 
 
 @router.get("/boards/{board_id}/treffen", response_class=HTMLResponse)

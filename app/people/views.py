@@ -5,18 +5,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.access import Admin
-from app.cards.texts import error_message, validation_message
 from app.db import SessionDep
-from app.errors import DomainError
 from app.people import service
 from app.people.models import DepartmentCreate, DepartmentUpdate, LotseCreate, LotseUpdate
 from app.types import PathId
-from app.web.errors import status_for
-from app.web.htmx import render, see_other
+from app.web.forms import run_form
+from app.web.htmx import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,17 +39,12 @@ def _page(
 def _apply(
     request: Request, session: Session, template: str, url: str, action: Callable[[], object]
 ) -> Response:
-    try:
-        action()
-    except ValidationError as error:
-        session.rollback()
-        return _page(request, session, template, error=validation_message(error), status=422)
-    except DomainError as error:
-        session.rollback()
-        return _page(
-            request, session, template, error=error_message(error), status=status_for(error)
-        )
-    return see_other(url)
+    return run_form(
+        session,
+        action,
+        done=url,
+        refused=lambda error, status: _page(request, session, template, error=error, status=status),
+    )
 
 
 @router.get("/settings/departments", response_class=HTMLResponse)
