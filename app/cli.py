@@ -4,6 +4,7 @@ Its help speaks German, as its output and the app do.
 """
 
 import os
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -16,9 +17,12 @@ from app import migrate as migrations
 from app.accounts import resets, tokens
 from app.accounts import service as accounts
 from app.accounts.models import Role, UserCreate
+from app.boards import service as boards
 from app.cards.texts import error_message, validation_message
 from app.db import Database
 from app.errors import DomainError
+from app.meetings import agenda
+from app.meetings import service as meetings
 from app.settings import get_settings
 
 # Typer's and Click's own words (panel titles, markers, the help option) in German as well.
@@ -57,6 +61,8 @@ cli = typer.Typer(
 )
 token_cli = typer.Typer(cls=_Group, help="Persönliche API-Tokens.", no_args_is_help=True)
 cli.add_typer(token_cli, name="token")
+meeting_cli = typer.Typer(cls=_Group, help="Lotsentreffen.", no_args_is_help=True)
+cli.add_typer(meeting_cli, name="meeting")
 CLI_ACTOR = "CLI"
 
 
@@ -223,6 +229,39 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="Nummer des Tokens
         with db.session(write=True) as session:
             tokens.revoke_token(session, token_id=token_id, user_id=None, actor=CLI_ACTOR)
             typer.echo(f"Token {token_id} widerrufen.")
+    except DomainError as error:
+        _fail(error_message(error))
+    finally:
+        db.dispose()
+
+
+@meeting_cli.command("agenda", cls=_Command)
+def meeting_agenda(
+    board_id: Annotated[int, typer.Argument(help="Nummer des Boards.")],
+    day: Annotated[
+        str | None,
+        typer.Option(help="Tag des Lotsentreffens (JJJJ-MM-TT); sonst das nächste."),
+    ] = None,
+) -> None:
+    """Gibt die Tagesordnung eines Lotsentreffens als Markdown aus (aus dem Verlauf)."""
+    db = _database()
+    try:
+        with db.session() as session:
+            board = boards.get_board(session, board_id=board_id)
+            if day is None:
+                found = meetings.next_meeting(session, board_id=board_id)
+                if found is None:
+                    _fail(f"Für Board {board_id} ist kein Lotsentreffen geplant.")
+                    return
+            else:
+                try:
+                    wanted = date.fromisoformat(day)
+                except ValueError:
+                    _fail(f"Kein Datum (JJJJ-MM-TT): {day}")
+                    return
+                found = meetings.find(session, board_id=board_id, day=wanted)
+            built = agenda.build(session, board=board, meeting=found)
+            typer.echo(agenda.as_markdown(built, get_settings().base_url), nl=False)
     except DomainError as error:
         _fail(error_message(error))
     finally:

@@ -9,7 +9,7 @@ from app import clock
 from app.accounts.access import Admin
 from app.db import SessionDep, ident
 from app.errors import InvalidInput
-from app.meetings import service
+from app.meetings import agenda, service
 from app.meetings.models import (
     FeedCreated,
     MeetingAdd,
@@ -75,6 +75,15 @@ def change_meeting(
         session, board_id=ident(board), day=day, data=data, actor=principal.name
     )
     return changed.read()
+
+
+@router.get("/boards/{board_id}/meetings/{day}/agenda")
+def meeting_agenda(board: BoardDep, day: date, session: SessionDep) -> dict[str, Any]:
+    """The agenda of the Lotsentreffen planned for `day`, from the event log since the one
+    before: per department new, moved (every phase passed) and done measures; concerns and
+    resistances raised, still open (oldest first) and resolved; blocked and stuck measures;
+    moves past a WIP limit."""
+    return agenda.as_json(agenda.for_day(session, board=board, day=day))
 
 
 @router.post("/boards/{board_id}/meeting-feed", response_model=FeedCreated, status_code=201)

@@ -43,8 +43,9 @@ def feed(session: Session, *, board: Board, base_url: str) -> bytes:
         event.add("summary", title)
         event.add("sequence", occurrence.version)
         event.add("status", "CANCELLED" if occurrence.cancelled else "CONFIRMED")
-        event.add("url", f"{link}#treffen-{occurrence.day.isoformat()}")
-        event.add("description", _("Agenda and dates: %(url)s", url=link))
+        agenda = f"{link}/{occurrence.day.isoformat()}"
+        event.add("url", agenda)
+        event.add("description", _("Agenda: %(url)s", url=agenda))
         if series is not None and series.location:
             event.add("location", series.location)
         calendar.add_component(event)

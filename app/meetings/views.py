@@ -12,7 +12,7 @@ from app.accounts.access import Admin, Reader
 from app.boards.models import Board
 from app.boards.service import get_board
 from app.db import SessionDep, ident
-from app.meetings import calendar, service
+from app.meetings import agenda, calendar, service
 from app.meetings.api import feed_url
 from app.meetings.models import MeetingAdd, MeetingChange, SeriesSet
 from app.web.deps import BoardDep
@@ -70,6 +70,15 @@ def meetings_page(
 ) -> HTMLResponse:
     """The coming Lotsentreffen; admins set the rhythm, move, cancel and add dates."""
     return _page(request, session, board, principal)
+
+
+@router.get("/boards/{board_id}/treffen/{day}", response_class=HTMLResponse)
+def agenda_page(
+    request: Request, board: BoardDep, session: SessionDep, principal: Reader, day: date
+) -> HTMLResponse:
+    """The agenda of one Lotsentreffen, read off the event log."""
+    found = agenda.for_day(session, board=board, day=day)
+    return render(request, "meetings/agenda.html", {"agenda": found})
 
 
 @router.post("/boards/{board_id}/treffen/rhythmus")

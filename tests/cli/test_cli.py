@@ -106,6 +106,15 @@ def test_migrate_then_demo_twice_loads_the_demo_once(fresh_url: str) -> None:
         assert result.exit_code == 0, result.output
         assert "Passwort" not in result.output
         assert _counts(fresh_url) == loaded
+    # The demo's fortnightly Lotsentreffen has an agenda read off its ten weeks.
+    agenda = runner.invoke(cli, ["meeting", "agenda", "1"])
+    assert agenda.exit_code == 0, agenda.output
+    assert agenda.output.startswith("# Tagesordnung des Lotsentreffens am Di., ")
+    assert "Seit dem letzten Lotsentreffen" in agenda.output
+    assert agenda.output.count("\n## ") >= 3 and "### Verschoben (" in agenda.output
+    assert runner.invoke(cli, ["meeting", "agenda", "99"]).exit_code == 2
+    wrong = runner.invoke(cli, ["meeting", "agenda", "1", "--day", "gestern"])
+    assert wrong.exit_code == 2 and "Kein Datum" in wrong.output
 
 
 def _free_port() -> int:

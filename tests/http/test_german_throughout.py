@@ -296,6 +296,7 @@ PAGES: dict[str, list[str]] = {
     "/screen/{token}": ["/screen/{screen}"],
     "/boards/{board_id}/live": ["/boards/{board}/live?card={card}"],
     "/boards/{board_id}/treffen": ["/boards/{board}/treffen"],
+    "/boards/{board_id}/treffen/{day}": ["/boards/{board}/treffen/{meeting_day}"],
 }
 # Not pages: probes for the load balancer, the calendar feed for calendar programs.
 NOT_PAGES = {"/healthz", "/readyz", "/kalender/{token}.ics"}

@@ -99,6 +99,8 @@ REQUESTS = [
     ("PATCH", "/api/v1/boards/{theirs}/meetings/2030-01-08", {"version": 0, "cancelled": True}),
     ("POST", "/api/v1/boards/{theirs}/meeting-feed", None),
     ("GET", "/boards/{theirs}/treffen", None),
+    ("GET", "/boards/{theirs}/treffen/2030-01-08", None),
+    ("GET", "/api/v1/boards/{theirs}/meetings/2030-01-08/agenda", None),
     ("POST", "/boards/{theirs}/treffen", {"starts_at": "2030-01-08T10:00"}),
 ]
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.accounts import tokens
 from app.accounts.models import Role
 from app.db import Database
-from tests.factories import make_board, make_user
+from tests.factories import make_board, make_card, make_department, make_user
 from tests.helpers import dump
 from tests.http.test_security import bearer
 
@@ -183,3 +183,28 @@ def test_the_calendar_feed_works_until_it_is_replaced_or_revoked(
     gone = anon_client.get(newer.removeprefix("http://127.0.0.1:8000"))
     assert gone.status_code == 404 and "widerrufene Kalender-Adresse" in gone.text
     assert anon_client.get("/kalender/lbc_erfunden.ics").status_code == 404
+
+
+def test_the_agenda_page_and_api_read_the_log_for_every_reader(
+    app: FastAPI, db: Database, client: TestClient, session: Session
+) -> None:
+    board = make_board(session)
+    bau = make_department(session, name="Bauamt", code="BA")
+    make_card(session, board, title="Digitaler Bauantrag", department_id=bau.id)
+    first = _next_weekday(1)
+    _rhythm(client, board.id, first)
+    viewer = bearer(app, db, make_user(session, role=Role.viewer))
+    page = viewer.get(f"/boards/{board.id}/treffen/{first}")
+    assert page.status_code == 200
+    assert "Tagesordnung des Lotsentreffens am Di., " in page.text
+    assert "Die letzten 14 Tage" in page.text and "Neue Maßnahmen (1)" in page.text
+    assert "Digitaler Bauantrag" in page.text and "Bauamt" in page.text
+    data = viewer.get(f"/api/v1/boards/{board.id}/meetings/{first}/agenda").json()
+    assert data["first"] is True and data["meeting"]["day"] == first.isoformat()
+    assert [d["department"] for d in data["departments"]] == ["Bauamt"]
+    assert [c["title"] for c in data["departments"][0]["new"]] == ["Digitaler Bauantrag"]
+    # The board's next-meeting line leads to it; a day without a meeting does not exist.
+    assert f"/boards/{board.id}/treffen/{first}" in client.get(f"/boards/{board.id}?all=1").text
+    other = first + timedelta(days=1)
+    assert viewer.get(f"/api/v1/boards/{board.id}/meetings/{other}/agenda").status_code == 404
+    assert viewer.get(f"/boards/{board.id}/treffen/{other}", headers=PAGE).status_code == 404
