@@ -1,6 +1,7 @@
 """The board as the page shows it: filters from the URL, swimlanes, counters."""
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlencode
 
@@ -28,6 +29,7 @@ class BoardFilters:
     q: str = ""
     open_annotations: OpenAnnotations | None = None
     blocked: bool = False
+    since_meeting: bool = False  # changed since the last Lotsentreffen
     group: Grouping = Grouping.none
 
     @classmethod
@@ -42,6 +44,7 @@ class BoardFilters:
             if params.get("open_annotations") in set(OpenAnnotations)
             else None,
             blocked=params.get("blocked", "") in ("1", "true", "on"),
+            since_meeting=params.get("since_meeting", "") in ("1", "true", "on"),
             group=Grouping(params["group"])
             if params.get("group") in set(Grouping)
             else Grouping.none,
@@ -56,6 +59,7 @@ class BoardFilters:
             or self.q
             or self.open_annotations
             or self.blocked
+            or self.since_meeting
         )
 
     def describe(self, departments: dict[int, Department], lotsen: dict[int, Lotse]) -> list[str]:
@@ -73,11 +77,14 @@ class BoardFilters:
             )
         if self.blocked:
             words.append(_("blocked only"))
+        if self.since_meeting:
+            words.append(_("changed since the last Lotsentreffen"))
         if self.q:
             words.append(_("search “%(text)s”", text=self.q))
         return words
 
-    def card_filter(self) -> CardFilter:
+    def card_filter(self, since: datetime | None = None) -> CardFilter:
+        """`since`: when the last Lotsentreffen began, for the filter that asks for it."""
         return CardFilter(
             department=self.department,
             lotse=self.lotse,
@@ -85,6 +92,7 @@ class BoardFilters:
             q=self.q or None,
             open_annotations=self.open_annotations,
             blocked=self.blocked,
+            changed_since=since if self.since_meeting else None,
         )
 
     def query_string(self) -> str:
@@ -97,6 +105,8 @@ class BoardFilters:
             pairs.append(("open_annotations", self.open_annotations.value))
         if self.blocked:
             pairs.append(("blocked", 1))
+        if self.since_meeting:
+            pairs.append(("since_meeting", 1))
         if self.group:
             pairs.append(("group", self.group.value))
         return urlencode(pairs)

@@ -1,5 +1,6 @@
 """HTML pages: the list of boards and the board itself (page or htmx fragment)."""
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -62,6 +63,11 @@ def board_page(
     return render_board(request, session, board, filters)
 
 
+def _since(session: Session, board_id: int, filters: BoardFilters) -> datetime | None:
+    """The start of the last Lotsentreffen, when the view asks for what changed since."""
+    return meetings.last_start(session, board_id=board_id) if filters.since_meeting else None
+
+
 def board_context(session: Session, board: Board, filters: BoardFilters) -> dict[str, Any]:
     """Everything board.html needs."""
     assert board.id is not None
@@ -69,7 +75,7 @@ def board_context(session: Session, board: Board, filters: BoardFilters) -> dict
     view = queries.board_view(
         session,
         board_id=board.id,
-        filters=filters.card_filter(),
+        filters=filters.card_filter(since=_since(session, board.id, filters)),
         blocked=annotations.blocked_in(marks),
     )
     departments = {d.id: d for d in people.list_departments(session) if d.id is not None}

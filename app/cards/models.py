@@ -161,3 +161,5 @@ class CardFilter(BaseModel):
     open_annotations: OpenAnnotations | None = None
     blocked: bool = False
     archived: bool = False
+    # Only cards with an event at or after this moment (e.g. the last Lotsentreffen).
+    changed_since: datetime | None = None

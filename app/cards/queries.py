@@ -12,6 +12,7 @@ from app.boards.service import get_board, list_phases
 from app.cards.models import Card, CardFilter, CardTag
 from app.db import ident
 from app.errors import NotFound
+from app.events.models import Event
 
 
 def get_card(session: Session, *, card_id: int, board_id: int | None = None) -> Card:
@@ -57,6 +58,13 @@ def list_cards(
         )
     if filters.blocked:
         statement = statement.where(annotations.blocked_clause())
+    if filters.changed_since is not None:
+        statement = statement.where(
+            exists().where(
+                col(Event.card_id) == col(Card.id),
+                col(Event.created_at) >= filters.changed_since,
+            )
+        )
     if filters.q:
         needle = filters.q.strip()
         statement = statement.where(

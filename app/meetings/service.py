@@ -198,6 +198,20 @@ def next_meeting(session: Session, *, board_id: int) -> Occurrence | None:
     return next((o for o in upcoming(session, board_id=board_id) if not o.cancelled), None)
 
 
+def last_start(session: Session, *, board_id: int) -> datetime:
+    """When the last Lotsentreffen that took place began (14 days ago if there was none)."""
+    now = clock.now()
+    today = now.astimezone(_zone()).date()
+    held = [
+        o
+        for o in occurrences(
+            session, board_id=board_id, start=today - timedelta(days=400), end=today
+        )
+        if not o.cancelled and o.starts_at <= now
+    ]
+    return held[-1].starts_at if held else now - timedelta(days=14)
+
+
 def find(session: Session, *, board_id: int, day: date) -> Occurrence:
     for occurrence in occurrences(session, board_id=board_id, start=day, end=day):
         if occurrence.day == day:

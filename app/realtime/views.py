@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from app.accounts.access import Reader
 from app.boards.presentation import BoardFilters
 from app.db import SessionDep
+from app.meetings import service as meetings
 from app.realtime.live import card_states, tally_html
 from app.types import MAX_ID
 from app.web.deps import BoardDep
@@ -30,13 +31,14 @@ def live_cards(
     assert board.id is not None
     filters = BoardFilters.from_query(request.query_params)
     screen = principal.via == "screen"
+    since = meetings.last_start(session, board_id=board.id) if filters.since_meeting else None
     states = card_states(
         session,
         board_id=board.id,
         card_ids=card,
         phase_ids=in_phase or None,
         readonly=screen,
-        filters=filters.card_filter() if filters.active else None,
+        filters=filters.card_filter(since=since) if filters.active else None,
     )
     if screen:
         states["tally_html"] = tally_html(session, board_id=board.id)

@@ -277,6 +277,7 @@ PAGES: dict[str, list[str]] = {
         "/boards/{board}?department={department}",
         "/boards/{board}?group=department",
         "/boards/{board}?view=mine",
+        "/boards/{board}?since_meeting=1",
     ],
     "/boards/{board_id}/settings": ["/boards/{board}/settings"],
     "/cards/{card_id}": ["/cards/{card}", "/cards/{gone}"],

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlmodel import Session
 
+from app import clock
 from app.accounts import tokens
 from app.accounts.models import Role
 from app.db import Database
@@ -208,3 +209,26 @@ def test_the_agenda_page_and_api_read_the_log_for_every_reader(
     other = first + timedelta(days=1)
     assert viewer.get(f"/api/v1/boards/{board.id}/meetings/{other}/agenda").status_code == 404
     assert viewer.get(f"/boards/{board.id}/treffen/{other}", headers=PAGE).status_code == 404
+
+
+def test_the_board_shows_what_changed_since_the_last_lotsentreffen(
+    client: TestClient, session: Session
+) -> None:
+    board = make_board(session)
+    with clock.frozen_at(clock.now() - timedelta(days=30)):
+        old = make_card(session, board, title="Lange nicht angefasst")
+    new = make_card(session, board, title="Gerade angelegt")
+    # Without any Lotsentreffen yet: the last 14 days.
+    quiet = client.get(f"/boards/{board.id}?since_meeting=1").text
+    assert "Gerade angelegt" in quiet and "Lange nicht angefasst" not in quiet
+    _rhythm(client, board.id, date.today() - timedelta(days=21))
+    changed = client.get(f"/boards/{board.id}?since_meeting=1").text
+    assert "Gerade angelegt" in changed and "Lange nicht angefasst" not in changed
+    assert "Gefiltert nach: geändert seit dem letzten Lotsentreffen" in changed
+    assert "1 von 2 Maßnahmen" in changed
+    whole = client.get(f"/boards/{board.id}?all=1").text
+    assert "Lange nicht angefasst" in whole
+    # A live board with this filter asks the same question about a changed card.
+    live = client.get(f"/boards/{board.id}/live?card={old.id}&card={new.id}&since_meeting=1")
+    visible = {card["id"]: card["visible"] for card in live.json()["cards"]}
+    assert visible == {old.id: False, new.id: True}
