@@ -294,6 +294,8 @@ def test_undo_of_a_move_an_archiving_and_a_phase_removal_restores_the_board_ever
     expect(other.locator(f"#card-{ids['a']}")).to_have_count(0, timeout=10_000)
     page.locator(".toast--undo").get_by_role("button", name="Rückgängig").click()
     expect(column(other, ids["first"]).locator(f"#card-{ids['a']}")).to_be_visible(timeout=10_000)
+    # The undoing page shows it back too once its own answer has arrived.
+    expect(column(page, ids["first"]).locator(f"#card-{ids['a']}")).to_be_visible()
     assert order(page, ids["first"]) == first_before
     expect(other.locator(".card-item").first).to_have_attribute("data-card-id", first_before[0])
 
