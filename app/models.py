@@ -16,13 +16,14 @@ from app.annotations.models import Annotation, AnnotationCategory, AnnotationNot
 from app.boards.models import Board, Phase
 from app.cards.models import Card, CardTag
 from app.events.models import Event
-from app.meetings.models import Meeting, MeetingFeed, MeetingSeries
+from app.meetings.models import AgendaItem, Meeting, MeetingFeed, MeetingSeries
 from app.pages.models import Feedback, SiteText
 from app.people.models import Department, Lotse
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AgendaItem",
     "Annotation",
     "AnnotationCategory",
     "AnnotationNote",

@@ -121,6 +121,20 @@ class _Names:
             entry.summary = _("Archived")
         elif event.type == names.CARD_RESTORED:
             entry.summary = _("Restored from the archive")
+        elif event.type in (names.MEETING_ITEM_ADDED, names.MEETING_ITEM_REMOVED):
+            item = payload.get("item") or {}
+            day = date_format(date.fromisoformat(item.get("day", "2000-01-01")), "medium")
+            title = _quoted(item.get("title", ""))
+            if event.type == names.MEETING_ITEM_ADDED:
+                entry.summary = _(
+                    "Brought to the Lotsentreffen on %(day)s: %(title)s", day=day, title=title
+                )
+            else:
+                entry.summary = _(
+                    "Taken off the agenda of the Lotsentreffen on %(day)s: %(title)s",
+                    day=day,
+                    title=title,
+                )
         elif event.type == names.PHASE_REMOVED:
             entry.summary = _(
                 "Moved to %(target)s: its phase %(phase)s was removed",

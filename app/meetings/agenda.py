@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app import clock
 from app.annotations import figures
 from app.annotations.models import OPEN_STATUSES, Annotation, AnnotationKind
 from app.annotations.texts import kind_label, severity_label
@@ -26,6 +27,7 @@ from app.cards.models import Card
 from app.events import names
 from app.events.models import Event
 from app.meetings import service
+from app.meetings.models import AgendaItem, AgendaItemRead
 from app.meetings.service import Occurrence
 from app.people.models import Department
 from app.web.i18n import (
@@ -121,10 +123,15 @@ class Agenda:
     first: bool  # no Lotsentreffen before: the last 14 days
     stuck_after_days: int
     departments: list[DepartmentAgenda]
+    items: list[AgendaItem] = field(default_factory=list)  # brought beforehand
 
     @property
     def empty(self) -> bool:
-        return all(part.empty for part in self.departments)
+        return not self.items and all(part.empty for part in self.departments)
+
+    @property
+    def begun(self) -> bool:
+        return self.meeting.starts_at <= clock.now()
 
 
 def period(session: Session, meeting: Occurrence) -> tuple[datetime, bool]:
@@ -271,7 +278,8 @@ def build(session: Session, *, board: Board, meeting: Occurrence) -> Agenda:
         parts.values(),
         key=lambda p: (p.department is None, p.department.name if p.department else ""),
     )
-    return Agenda(board, meeting, start, end, first, board.stuck_after_days, ordered)
+    brought = service.list_items(session, board_id=board.id, day=meeting.day)
+    return Agenda(board, meeting, start, end, first, board.stuck_after_days, ordered, brought)
 
 
 def _items(log: figures.Log, measure: Any, texts: dict[Any, str]) -> dict[int, Item]:
@@ -323,6 +331,7 @@ def as_json(agenda: Agenda) -> dict[str, Any]:
         "period": {"start": agenda.start.isoformat(), "end": agenda.end.isoformat()},
         "first": agenda.first,
         "stuck_after_days": agenda.stuck_after_days,
+        "items": [AgendaItemRead.model_validate(x).model_dump(mode="json") for x in agenda.items],
         "departments": [
             {
                 "department_id": part.department.id if part.department else None,
@@ -392,6 +401,11 @@ def as_markdown(agenda: Agenda, base_url: str) -> str:
             end=end,
         )
     lines = ["# " + _("Agenda of the Lotsentreffen on %(when)s", when=when), "", period_text]
+    if agenda.items:
+        lines += ["", f"## {_('Topics brought in')}", ""]
+        for entry in agenda.items:
+            about = f" ({base}/cards/{entry.card_id})" if entry.card_id else ""
+            lines.append(f"- {entry.title}{about} – {entry.proposed_by}")
     if agenda.empty:
         lines += ["", _("Nothing has happened on this board in this period.")]
     stuck_title = ngettext(

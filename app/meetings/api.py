@@ -6,11 +6,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from app import clock
-from app.accounts.access import Admin
+from app.accounts.access import Admin, Editor
 from app.db import SessionDep, ident
 from app.errors import InvalidInput
 from app.meetings import agenda, service
 from app.meetings.models import (
+    AgendaItemCreate,
+    AgendaItemRead,
     FeedCreated,
     MeetingAdd,
     MeetingChange,
@@ -20,6 +22,7 @@ from app.meetings.models import (
     SeriesSet,
 )
 from app.settings import get_settings
+from app.types import PathId
 from app.web.deps import BoardDep
 
 router = APIRouter(tags=["meetings"])
@@ -84,6 +87,38 @@ def meeting_agenda(board: BoardDep, day: date, session: SessionDep) -> dict[str,
     resistances raised, still open (oldest first) and resolved; blocked and stuck measures;
     moves past a WIP limit."""
     return agenda.as_json(agenda.for_day(session, board=board, day=day))
+
+
+@router.get("/boards/{board_id}/meetings/{day}/items", response_model=list[AgendaItemRead])
+def list_items(board: BoardDep, day: date, session: SessionDep) -> object:
+    """The topics brought to the Lotsentreffen planned for `day`."""
+    service.find(session, board_id=ident(board), day=day)
+    return service.list_items(session, board_id=ident(board), day=day)
+
+
+@router.post(
+    "/boards/{board_id}/meetings/{day}/items",
+    response_model=AgendaItemRead,
+    status_code=201,
+    responses={409: {"description": "The Lotsentreffen is cancelled or has begun."}},
+)
+def add_item(
+    board: BoardDep, day: date, data: AgendaItemCreate, session: SessionDep, principal: Editor
+) -> object:
+    """Bring a topic (a measure of this board and a department, both optional) to a
+    Lotsentreffen that has not begun; lotsen and admins."""
+    return service.add_item(
+        session, board_id=ident(board), day=day, data=data, actor=principal.name
+    )
+
+
+@router.delete("/boards/{board_id}/agenda-items/{item_id}", status_code=204)
+def remove_item(
+    board: BoardDep, item_id: PathId, session: SessionDep, principal: Admin
+) -> Response:
+    """Take a topic off the agenda before the Lotsentreffen begins (it stays in the log)."""
+    service.remove_item(session, board_id=ident(board), item_id=item_id, actor=principal.name)
+    return Response(status_code=204)
 
 
 @router.post("/boards/{board_id}/meeting-feed", response_model=FeedCreated, status_code=201)

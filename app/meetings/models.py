@@ -9,7 +9,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
-from app.types import Line
+from app.types import Id, Line, Title
 
 Place = Annotated[str, Check(max_length=200), Line]
 
@@ -59,6 +59,45 @@ class MeetingFeed(SQLModel, table=True):
     created_by: str = Field(sa_type=String(120))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AgendaItem(SQLModel, table=True):
+    """A topic someone brings to a Lotsentreffen beforehand."""
+
+    __tablename__ = "agenda_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    day: date
+    title: str = Field(sa_type=String(200))
+    card_id: int | None = Field(default=None, foreign_key="card.id")
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    proposed_by: str = Field(sa_type=String(120))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    removed: bool = Field(default=False)
+
+
+class AgendaItemCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"title": "Schnittstelle zum Fachverfahren", "card_id": 12}]
+        },
+    )
+    title: Title
+    card_id: Id | None = None
+    department_id: Id | None = None
+
+
+class AgendaItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    day: date
+    title: str
+    card_id: int | None
+    department_id: int | None
+    proposed_by: str
+    created_at: datetime
 
 
 class SeriesSet(BaseModel):

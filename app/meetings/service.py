@@ -16,10 +16,14 @@ from sqlmodel import Session, col, select
 from app import clock
 from app.accounts.service import token_hash
 from app.boards.service import lock_board
+from app.cards.models import Card
 from app.errors import Conflict, InvalidInput, NotFound
 from app.events import names
 from app.events import service as events
 from app.meetings.models import (
+    AgendaItem,
+    AgendaItemCreate,
+    AgendaItemRead,
     Meeting,
     MeetingAdd,
     MeetingChange,
@@ -29,6 +33,8 @@ from app.meetings.models import (
     SeriesRead,
     SeriesSet,
 )
+from app.people.models import Department
+from app.references import check_active
 from app.settings import get_settings
 
 FEED_PREFIX = "lbc_"
@@ -338,3 +344,71 @@ def board_of_feed(session: Session, *, plain: str) -> int | None:
         select(MeetingFeed).where(MeetingFeed.token_hash == token_hash(plain))
     ).first()
     return feed.board_id if feed is not None and feed.revoked_at is None else None
+
+
+def list_items(session: Session, *, board_id: int, day: date) -> list[AgendaItem]:
+    """The topics brought to one Lotsentreffen, in the order they came."""
+    return list(
+        session.exec(
+            select(AgendaItem)
+            .where(AgendaItem.board_id == board_id, AgendaItem.day == day)
+            .where(col(AgendaItem.removed).is_(False))
+            .order_by(col(AgendaItem.id))
+        )
+    )
+
+
+def add_item(
+    session: Session, *, board_id: int, day: date, data: AgendaItemCreate, actor: str
+) -> AgendaItem:
+    """Bring a topic to a Lotsentreffen that has not begun (a measure of this board, a
+    department, both optional)."""
+    lock_board(session, board_id)
+    meeting = _not_begun(session, board_id, day)
+    if data.card_id is not None:
+        card = session.get(Card, data.card_id)
+        if card is None or card.board_id != board_id:
+            raise InvalidInput("card_id", "number %(id)s does not exist", id=data.card_id)
+    check_active(session, data.model_dump(), None, {"department_id": Department})
+    item = AgendaItem(board_id=board_id, day=meeting.day, proposed_by=actor, **data.model_dump())
+    session.add(item)
+    session.flush()
+    events.append(
+        session,
+        board_id=board_id,
+        type=names.MEETING_ITEM_ADDED,
+        actor=actor,
+        card_id=item.card_id,
+        payload={"item": AgendaItemRead.model_validate(item).model_dump(mode="json")},
+    )
+    events.commit(session)
+    return item
+
+
+def remove_item(session: Session, *, board_id: int, item_id: int, actor: str) -> None:
+    """Take a topic off the agenda of a Lotsentreffen that has not begun (it stays in the log)."""
+    lock_board(session, board_id)
+    item = session.get(AgendaItem, item_id)
+    if item is None or item.board_id != board_id or item.removed:
+        raise NotFound("agenda item", item_id)
+    _not_begun(session, board_id, item.day)
+    item.removed = True
+    session.add(item)
+    events.append(
+        session,
+        board_id=board_id,
+        type=names.MEETING_ITEM_REMOVED,
+        actor=actor,
+        card_id=item.card_id,
+        payload={"item": AgendaItemRead.model_validate(item).model_dump(mode="json")},
+    )
+    events.commit(session)
+
+
+def _not_begun(session: Session, board_id: int, day: date) -> Occurrence:
+    meeting = find(session, board_id=board_id, day=day)
+    if meeting.cancelled:
+        raise Conflict("this Lotsentreffen is cancelled", field="day")
+    if meeting.starts_at <= clock.now():
+        raise Conflict("this Lotsentreffen has begun; its agenda is fixed", field="day")
+    return meeting

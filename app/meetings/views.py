@@ -8,13 +8,17 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from app.accounts.access import Admin, Reader
+from app.accounts.access import Admin, Editor, Reader
 from app.boards.models import Board
 from app.boards.service import get_board
+from app.cards import queries
+from app.cards.models import CardFilter
 from app.db import SessionDep, ident
 from app.meetings import agenda, calendar, service
 from app.meetings.api import feed_url
-from app.meetings.models import MeetingAdd, MeetingChange, SeriesSet
+from app.meetings.models import AgendaItemCreate, MeetingAdd, MeetingChange, SeriesSet
+from app.people import service as people
+from app.types import PathId
 from app.web.deps import BoardDep
 from app.web.forms import run_form
 from app.web.htmx import render
@@ -76,9 +80,87 @@ def meetings_page(
 def agenda_page(
     request: Request, board: BoardDep, session: SessionDep, principal: Reader, day: date
 ) -> HTMLResponse:
-    """The agenda of one Lotsentreffen, read off the event log."""
+    """The agenda of one Lotsentreffen, read off the event log, and the topics brought in."""
+    return _agenda_page(request, session, board, day)
+
+
+def _agenda_page(
+    request: Request,
+    session: Session,
+    board: Board,
+    day: date,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    typed: dict[str, str] | None = None,
+) -> HTMLResponse:
     found = agenda.for_day(session, board=board, day=day)
-    return render(request, "meetings/agenda.html", {"agenda": found})
+    departments = people.list_departments(session)
+    context = {
+        "agenda": found,
+        "departments": departments,
+        "by_id": {d.id: d for d in departments},
+        "cards": queries.list_cards(session, board_id=ident(board), filters=CardFilter()),
+        "error": error,
+        "typed": typed or {},
+    }
+    return render(request, "meetings/agenda.html", context, status_code=status)
+
+
+@router.post("/boards/{board_id}/treffen/{day}/themen")
+def item_form(
+    request: Request,
+    board: BoardDep,
+    session: SessionDep,
+    principal: Editor,
+    day: date,
+    title: Text,
+    card_id: Text = "",
+    department_id: Text = "",
+) -> Response:
+    """Bring a topic to the Lotsentreffen (lotsen and admins)."""
+    typed = {"title": title, "card_id": card_id, "department_id": department_id}
+    values = {
+        "title": title,
+        "card_id": card_id.strip() or None,
+        "department_id": department_id.strip() or None,
+    }
+    return run_form(
+        session,
+        lambda: service.add_item(
+            session,
+            board_id=ident(board),
+            day=day,
+            data=AgendaItemCreate.model_validate(values),
+            actor=principal.name,
+        ),
+        done=f"/boards/{ident(board)}/treffen/{day.isoformat()}#themen",
+        refused=lambda error, status: _agenda_page(
+            request, session, board, day, error=error, status=status, typed=typed
+        ),
+    )
+
+
+@router.post("/boards/{board_id}/treffen/{day}/themen/{item_id}/entfernen")
+def item_remove_form(
+    request: Request,
+    board: BoardDep,
+    session: SessionDep,
+    principal: Admin,
+    day: date,
+    item_id: PathId,
+) -> Response:
+    """Take a topic off the agenda."""
+    return run_form(
+        session,
+        lambda: service.remove_item(
+            session, board_id=ident(board), item_id=item_id, actor=principal.name
+        ),
+        done=f"/boards/{ident(board)}/treffen/{day.isoformat()}#themen",
+        refused=lambda error, status: _agenda_page(
+            request, session, board, day, error=error, status=status
+        ),
+    )
 
 
 @router.post("/boards/{board_id}/treffen/rhythmus")

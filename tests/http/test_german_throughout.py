@@ -543,6 +543,21 @@ FORMS: dict[str, list[Bad]] = {
             "inzwischen geändert",
         ),
     ],
+    "/boards/{board_id}/treffen/{day}/themen": [
+        Bad("/boards/{board}/treffen/{meeting_day}/themen", {"title": " "}, "Titel: darf nicht"),
+        Bad(
+            "/boards/{board}/treffen/{meeting_day}/themen",
+            {"title": "Neu", "card_id": "{missing}"},
+            "Nummer 999999 gibt es nicht",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/themen/{item_id}/entfernen": [
+        Bad(
+            "/boards/{board}/treffen/{meeting_day}/themen/{missing}/entfernen",
+            {},
+            "gibt es nicht mehr",
+        ),
+    ],
     "/boards/{board_id}/treffen-kalender/widerrufen": [
         Bad("/boards/{board}/treffen-kalender/widerrufen", {}, "gibt es nicht mehr"),
     ],

@@ -100,6 +100,9 @@ REQUESTS = [
     ("POST", "/api/v1/boards/{theirs}/meeting-feed", None),
     ("GET", "/boards/{theirs}/treffen", None),
     ("GET", "/boards/{theirs}/treffen/2030-01-08", None),
+    ("GET", "/api/v1/boards/{theirs}/meetings/2030-01-08/items", None),
+    ("POST", "/api/v1/boards/{theirs}/meetings/2030-01-08/items", {"title": "X"}),
+    ("POST", "/boards/{theirs}/treffen/2030-01-08/themen", {"title": "X"}),
     ("GET", "/api/v1/boards/{theirs}/meetings/2030-01-08/agenda", None),
     ("POST", "/boards/{theirs}/treffen", {"starts_at": "2030-01-08T10:00"}),
 ]

@@ -232,3 +232,39 @@ def test_the_board_shows_what_changed_since_the_last_lotsentreffen(
     live = client.get(f"/boards/{board.id}/live?card={old.id}&card={new.id}&since_meeting=1")
     visible = {card["id"]: card["visible"] for card in live.json()["cards"]}
     assert visible == {old.id: False, new.id: True}
+
+
+def test_lotsen_bring_topics_in_admins_take_them_off_viewers_read(
+    app: FastAPI, db: Database, client: TestClient, session: Session
+) -> None:
+    board = make_board(session)
+    card = make_card(session, board, title="Digitaler Bauantrag")
+    first = _next_weekday(1)
+    _rhythm(client, board.id, first)
+    lotse = bearer(app, db, make_user(session, role=Role.lotse, name="Jana Kuhn"))
+    viewer = bearer(app, db, make_user(session, role=Role.viewer))
+    url = f"/boards/{board.id}/treffen/{first}"
+    brought = lotse.post(f"{url}/themen", data={"title": "XBau", "card_id": str(card.id)})
+    assert brought.status_code == 200 and "XBau" in brought.text  # after the redirect
+    api = lotse.post(
+        f"/api/v1/boards/{board.id}/meetings/{first}/items", json={"title": "Fördermittel"}
+    )
+    assert api.status_code == 201 and api.json()["proposed_by"] == "Jana Kuhn"
+    refused = viewer.post(
+        f"/api/v1/boards/{board.id}/meetings/{first}/items", json={"title": "Nein"}
+    )
+    assert refused.status_code == 403
+    page = viewer.get(url).text
+    assert "Eingebrachte Themen (2)" in page and "eingebracht von Jana Kuhn" in page
+    assert "Einbringen" not in page and "Von der Tagesordnung nehmen" not in page
+    listed = viewer.get(f"/api/v1/boards/{board.id}/meetings/{first}/items").json()
+    assert [i["title"] for i in listed] == ["XBau", "Fördermittel"]
+    taken = client.delete(f"/api/v1/boards/{board.id}/agenda-items/{listed[1]['id']}")
+    assert taken.status_code == 204
+    assert [
+        i["title"] for i in viewer.get(f"/api/v1/boards/{board.id}/meetings/{first}/items").json()
+    ] == ["XBau"]
+    history = client.get(f"/cards/{card.id}/verlauf").text
+    assert "Für das Lotsentreffen am " in history and "eingebracht: „XBau“" in history
+    agenda = viewer.get(f"/api/v1/boards/{board.id}/meetings/{first}/agenda").json()
+    assert [i["title"] for i in agenda["items"]] == ["XBau"]

@@ -18,7 +18,7 @@ from app.annotations.models import AnnotationCreate, CategoryCreate
 from app.boards import service as boards
 from app.cards import service as cards
 from app.meetings import service as meetings
-from app.meetings.models import SeriesSet
+from app.meetings.models import AgendaItemCreate, SeriesSet
 from tests.factories import make_board, make_card, make_department, make_lotse, make_user
 
 HUGE = "x" * 100_000
@@ -157,6 +157,11 @@ WRITES: dict[str, Write] = {
         "PATCH", f"{BOARD}/meetings/{{day}}", {"version": 0, "cancelled": True},
         {"cancelled": "vielleicht"}, ("version",),
     ),
+    "bring in a topic": Write(
+        "POST", f"{BOARD}/meetings/{{day}}/items", {"title": "Neu"}, {"card_id": "eins"},
+        ("title",), "title", {"card_id": UNKNOWN},
+    ),
+    "take a topic off": Write("DELETE", f"{BOARD}/agenda-items/{{item_id}}"),
     "create calendar address": Write("POST", f"{BOARD}/meeting-feed"),
     "revoke calendar address": Write("DELETE", f"{BOARD}/meeting-feed"),
 }  # fmt: skip
@@ -181,6 +186,8 @@ def build_world(session: Session, admin: User) -> dict[str, Any]:
     rhythm = SeriesSet(first_date=MEETING_DAY, start_time=time(10, 0))
     meetings.set_series(session, board_id=board.id, data=rhythm, actor="Test")
     meetings.create_feed(session, board_id=board.id, actor="Test")
+    topic = AgendaItemCreate(title="Schnittstelle")
+    item = meetings.add_item(session, board_id=board.id, day=MEETING_DAY, data=topic, actor="T")
     return {
         "board_id": board.id,
         "phase_id": phases[0],
@@ -200,6 +207,7 @@ def build_world(session: Session, admin: User) -> dict[str, Any]:
         "annotation_id": annotation.id,
         "category_id": category.id,
         "day": MEETING_DAY.isoformat(),
+        "item_id": item.id,
     }
 
 

@@ -39,6 +39,7 @@ TABLES = {
     "meeting",
     "meeting_series",
     "meeting_feed",
+    "agenda_item",
 }
 
 

@@ -8,12 +8,12 @@ from icalendar import Calendar
 from sqlmodel import Session
 
 from app import clock
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.events import names
 from app.events import service as events
 from app.meetings import calendar, service
-from app.meetings.models import MeetingAdd, MeetingChange, SeriesSet
-from tests.factories import ACTOR, make_board
+from app.meetings.models import AgendaItemCreate, MeetingAdd, MeetingChange, SeriesSet
+from tests.factories import ACTOR, make_board, make_card, make_department
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # A Tuesday in October: the fortnight after next crosses the end of summer time (25 Oct 2026).
@@ -221,3 +221,67 @@ def test_a_new_calendar_address_replaces_the_old_one(session: Session) -> None:
     with pytest.raises(NotFound):
         service.revoke_feed(session, board_id=board.id, actor=ACTOR)
     assert service.board_of_feed(session, plain="lbs_screen-token") is None
+
+
+def test_topics_are_brought_in_before_the_meeting_and_then_fixed(session: Session) -> None:
+    board = make_board(session)
+    other = make_board(session)
+    _series(session, board.id)
+    day = date(2026, 10, 27)
+    bau = make_department(session, name="Bauamt", code="BA")
+    card = make_card(session, board, title="Digitaler Bauantrag")
+    foreign = make_card(session, other, title="Fremd")
+    with clock.frozen_at(BEFORE):
+        item = service.add_item(
+            session,
+            board_id=board.id,
+            day=day,
+            actor="Jana Kuhn",
+            data=AgendaItemCreate(
+                title="XBau-Schnittstelle", card_id=card.id, department_id=bau.id
+            ),
+        )
+        assert [i.title for i in service.list_items(session, board_id=board.id, day=day)] == [
+            "XBau-Schnittstelle"
+        ]
+        with pytest.raises(InvalidInput) as wrong:
+            service.add_item(
+                session,
+                board_id=board.id,
+                day=day,
+                actor="Jana Kuhn",
+                data=AgendaItemCreate(title="Fremd", card_id=foreign.id),
+            )
+        assert wrong.value.field == "card_id"
+        session.rollback()
+        with pytest.raises(NotFound):
+            service.add_item(
+                session,
+                board_id=board.id,
+                day=date(2026, 10, 28),
+                actor="Jana Kuhn",
+                data=AgendaItemCreate(title="Kein Treffen an diesem Tag"),
+            )
+        session.rollback()
+    # Once the meeting has begun, its agenda is fixed.
+    with clock.frozen_at(datetime(2026, 10, 27, 10, 0, tzinfo=BERLIN)):
+        with pytest.raises(Conflict):
+            service.add_item(
+                session,
+                board_id=board.id,
+                day=day,
+                actor="Jana Kuhn",
+                data=AgendaItemCreate(title="Zu spät"),
+            )
+        session.rollback()
+        with pytest.raises(Conflict):
+            service.remove_item(session, board_id=board.id, item_id=item.id, actor=ACTOR)
+        session.rollback()
+    with clock.frozen_at(BEFORE):
+        service.remove_item(session, board_id=board.id, item_id=item.id, actor=ACTOR)
+        assert service.list_items(session, board_id=board.id, day=day) == []
+        with pytest.raises(NotFound):
+            service.remove_item(session, board_id=board.id, item_id=item.id, actor=ACTOR)
+    # The measure's Verlauf tells both.
+    types = [e.type for e in events.list_card_events(session, card_id=card.id)]
+    assert types[-2:] == [names.MEETING_ITEM_ADDED, names.MEETING_ITEM_REMOVED]
