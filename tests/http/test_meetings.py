@@ -256,6 +256,7 @@ def test_lotsen_bring_topics_in_admins_take_them_off_viewers_read(
     assert refused.status_code == 403
     page = viewer.get(url).text
     assert "Eingebrachte Themen (2)" in page and "eingebracht von Jana Kuhn" in page
+    assert f'/cards/{card.id}">Digitaler Bauantrag</a> <span class="agenda__note">' in page
     assert "Einbringen" not in page and "Von der Tagesordnung nehmen" not in page
     listed = viewer.get(f"/api/v1/boards/{board.id}/meetings/{first}/items").json()
     assert [i["title"] for i in listed] == ["XBau", "Fördermittel"]
