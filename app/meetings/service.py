@@ -373,15 +373,7 @@ def add_item(
     item = AgendaItem(board_id=board_id, day=meeting.day, proposed_by=actor, **data.model_dump())
     session.add(item)
     session.flush()
-    events.append(
-        session,
-        board_id=board_id,
-        type=names.MEETING_ITEM_ADDED,
-        actor=actor,
-        card_id=item.card_id,
-        payload={"item": AgendaItemRead.model_validate(item).model_dump(mode="json")},
-    )
-    events.commit(session)
+    _log_item(session, item, names.MEETING_ITEM_ADDED, actor)
     return item
 
 
@@ -394,10 +386,15 @@ def remove_item(session: Session, *, board_id: int, item_id: int, actor: str) ->
     _not_begun(session, board_id, item.day)
     item.removed = True
     session.add(item)
+    _log_item(session, item, names.MEETING_ITEM_REMOVED, actor)
+
+
+def _log_item(session: Session, item: AgendaItem, kind: str, actor: str) -> None:
+    """An event of the board, and of the measure when the topic names one (its Verlauf)."""
     events.append(
         session,
-        board_id=board_id,
-        type=names.MEETING_ITEM_REMOVED,
+        board_id=item.board_id,
+        type=kind,
         actor=actor,
         card_id=item.card_id,
         payload={"item": AgendaItemRead.model_validate(item).model_dump(mode="json")},
