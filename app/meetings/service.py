@@ -199,6 +199,19 @@ def upcoming(session: Session, *, board_id: int, count: int = 12) -> list[Occurr
     return [o for o in found if o.ends_at > now][:count]
 
 
+def past(session: Session, *, board_id: int, count: int = 12) -> list[Occurrence]:
+    """The Lotsentreffen that took place (begun, not cancelled), the latest first."""
+    now = clock.now()
+    today = now.astimezone(_zone()).date()
+    found = occurrences(
+        session,
+        board_id=board_id,
+        start=today - timedelta(days=400),
+        end=today + timedelta(days=60),
+    )
+    return [o for o in reversed(found) if not o.cancelled and o.starts_at <= now][:count]
+
+
 def next_meeting(session: Session, *, board_id: int) -> Occurrence | None:
     """The next Lotsentreffen that takes place (not yet over)."""
     return next((o for o in upcoming(session, board_id=board_id) if not o.cancelled), None)

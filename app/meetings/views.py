@@ -44,6 +44,7 @@ def _page(
         "board": board,
         "series": service.get_series(session, board_id=board_id),
         "dates": service.upcoming(session, board_id=board_id),
+        "past": service.past(session, board_id=board_id),
         "feed_active": principal.is_admin and service.feed_active(session, board_id=board_id),
         "new_feed_url": feed,
         "error": error,

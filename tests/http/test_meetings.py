@@ -221,7 +221,12 @@ def test_the_board_shows_what_changed_since_the_last_lotsentreffen(
     # Without any Lotsentreffen yet: the last 14 days.
     quiet = client.get(f"/boards/{board.id}?since_meeting=1").text
     assert "Gerade angelegt" in quiet and "Lange nicht angefasst" not in quiet
-    _rhythm(client, board.id, date.today() - timedelta(days=21))
+    first = date.today() - timedelta(days=21)
+    _rhythm(client, board.id, first)
+    page = client.get(f"/boards/{board.id}/treffen").text
+    assert "Vergangene Lotsentreffen" in page
+    assert f'/boards/{board.id}/treffen/{first + timedelta(days=14)}">' in page
+    assert f'/boards/{board.id}/treffen/{first}">' in page
     changed = client.get(f"/boards/{board.id}?since_meeting=1").text
     assert "Gerade angelegt" in changed and "Lange nicht angefasst" not in changed
     assert "Gefiltert nach: geändert seit dem letzten Lotsentreffen" in changed

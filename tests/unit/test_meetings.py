@@ -285,3 +285,18 @@ def test_topics_are_brought_in_before_the_meeting_and_then_fixed(session: Sessio
     # The measure's Verlauf tells both.
     types = [e.type for e in events.list_card_events(session, card_id=card.id)]
     assert types[-2:] == [names.MEETING_ITEM_ADDED, names.MEETING_ITEM_REMOVED]
+
+
+def test_past_meetings_are_those_held_latest_first(session: Session) -> None:
+    board = make_board(session)
+    _series(session, board.id)
+    service.change_meeting(
+        session,
+        board_id=board.id,
+        day=date(2026, 10, 27),
+        data=MeetingChange(version=0, cancelled=True),
+        actor=ACTOR,
+    )
+    with clock.frozen_at(datetime(2026, 11, 12, 9, 0, tzinfo=BERLIN)):
+        held = service.past(session, board_id=board.id)
+    assert [o.day for o in held] == [date(2026, 11, 10), date(2026, 10, 13)]
