@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts import resets, service, tokens
@@ -20,12 +19,13 @@ from app.accounts.access import (
     client_ip,
 )
 from app.accounts.models import Role, UserCreate, UserUpdate
-from app.cards.texts import error_message, validation_message
+from app.cards.texts import error_message
 from app.db import DatabaseDep, SessionDep
 from app.errors import DomainError
 from app.people import service as people
 from app.types import PathId
 from app.web.errors import status_for
+from app.web.forms import run_form
 from app.web.htmx import render, see_other
 from app.web.i18n import gettext as _
 
@@ -294,15 +294,12 @@ def user_update_form(
 
 def _apply_to_users(request: Request, session: Session, action: Callable[[], object]) -> Response:
     """Run one account change; on success back to the list, else the list with the reason."""
-    try:
-        action()
-    except ValidationError as error:
-        session.rollback()
-        return _users_page(request, session, error=validation_message(error), status=422)
-    except DomainError as error:
-        session.rollback()
-        return _users_page(request, session, error=error_message(error), status=status_for(error))
-    return see_other("/settings/users")
+    return run_form(
+        session,
+        action,
+        done="/settings/users",
+        refused=lambda error, status: _users_page(request, session, error=error, status=status),
+    )
 
 
 @router.post("/settings/users/{user_id}/reset")

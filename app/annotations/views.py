@@ -31,6 +31,7 @@ from app.errors import DomainError, InvalidInput
 from app.types import PathId
 from app.web.deps import AnnotationDep, BoardDep, CardDep
 from app.web.errors import status_for
+from app.web.forms import run_form
 from app.web.htmx import is_fragment_request, render, see_other
 from app.web.i18n import gettext as _
 
@@ -326,16 +327,14 @@ def _categories_page(
 
 
 def _category_change(request: Request, session: Session, action: Callable[[], object]) -> Response:
-    try:
-        action()
-    except ValidationError as error:
-        session.rollback()
-        return _categories_page(request, session, error=validation_message(error), status=422)
-    except DomainError as error:
-        session.rollback()
-        message = error_message(error)
-        return _categories_page(request, session, error=message, status=status_for(error))
-    return see_other("/settings/annotation-categories")
+    return run_form(
+        session,
+        action,
+        done="/settings/annotation-categories",
+        refused=lambda error, status: _categories_page(
+            request, session, error=error, status=status
+        ),
+    )
 
 
 @router.get("/settings/annotation-categories", response_class=HTMLResponse)
