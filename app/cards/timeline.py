@@ -135,6 +135,8 @@ class _Names:
                     day=day,
                     title=title,
                 )
+        elif event.type.startswith(names.MEETING_PREFIX) and "entry" in payload:
+            self._meeting(entry, event.type, payload)
         elif event.type == names.PHASE_REMOVED:
             entry.summary = _(
                 "Moved to %(target)s: its phase %(phase)s was removed",
@@ -142,6 +144,41 @@ class _Names:
                 phase=_quoted((payload.get("before") or {}).get("name", "")),
             )
         return entry
+
+    def _meeting(self, entry: Entry, kind: str, payload: dict[str, Any]) -> None:
+        """Notes, decisions and action items of a Lotsentreffen about this measure."""
+        day = date_format(date.fromisoformat(payload.get("day", "2000-01-01")), "medium")
+        recorded = payload.get("entry") or {}
+        what = recorded.get("kind")
+        entry.quote = excerpt(recorded.get("text", ""), QUOTE_CHARS)
+        if kind == names.MEETING_ENTRY_ADDED:
+            if what == "decision":
+                entry.summary = _("Decision of the Lotsentreffen on %(day)s", day=day)
+            elif what == "action":
+                entry.summary = _("Action item of the Lotsentreffen on %(day)s", day=day)
+            else:
+                entry.summary = _("Note in the Lotsentreffen on %(day)s", day=day)
+        elif kind == names.MEETING_ENTRY_CORRECTED:
+            entry.summary = _("Minutes of the Lotsentreffen on %(day)s corrected", day=day)
+        elif kind == names.MEETING_ENTRY_REMOVED:
+            entry.summary = _("Taken out of the minutes of the Lotsentreffen on %(day)s", day=day)
+        elif payload.get("card_id_created"):
+            entry.summary = _(
+                "Created from an action item of the Lotsentreffen on %(day)s", day=day
+            )
+        elif payload.get("annotation_id"):
+            entry.summary = _(
+                "An action item of the Lotsentreffen on %(day)s became a next step", day=day
+            )
+        elif recorded.get("done"):
+            entry.summary = _("Action item of the Lotsentreffen on %(day)s done", day=day)
+        else:
+            entry.summary = _("Action item of the Lotsentreffen on %(day)s open again", day=day)
+        if what == "action" and recorded.get("lotse_id"):
+            entry.details = [
+                f"{field_label('lotse_id')}: {self._value('lotse_id', recorded['lotse_id'])}",
+                f"{field_label('due_date')}: {self._value('due_date', recorded.get('due_date'))}",
+            ]
 
     def _card_fields(self, payload: dict[str, Any]) -> list[str]:
         before, after = payload.get("before") or {}, payload.get("after") or {}

@@ -6,7 +6,8 @@ and meetings) registers a handler with it, once, in `app/handlers.py`.
 """
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -25,6 +26,7 @@ _GLOBAL_STREAM_LOCK = 0x4C6F7473  # "Lots"
 
 SYSTEM_ACTOR = "system"
 _PENDING = "lotsenboard_pending_events"
+_HELD = "lotsenboard_commit_held"
 
 BOARD_TABLE = "board"
 
@@ -101,8 +103,24 @@ def append(
     return event
 
 
+@contextmanager
+def one_transaction(session: Session) -> Iterator[None]:
+    """Services called inside commit together, once, at the end (or not at all on an error)."""
+    depth = session.info.get(_HELD, 0)
+    session.info[_HELD] = depth + 1
+    try:
+        yield
+    finally:
+        session.info[_HELD] = depth
+    if depth == 0:
+        commit(session)
+
+
 def commit(session: Session) -> None:
     """Commit the transaction; its handlers hear of its events just before and just after."""
+    if session.info.get(_HELD):
+        session.flush()
+        return
     # Events appended in a transaction that was rolled back since are no longer in the session.
     pending = [e for e in session.info.pop(_PENDING, []) if not inspect(e).transient]
     for handler in _in_transaction:

@@ -151,10 +151,13 @@ def period(session: Session, meeting: Occurrence) -> tuple[datetime, bool]:
     return meeting.starts_at - FIRST_PERIOD, True
 
 
-def build(session: Session, *, board: Board, meeting: Occurrence) -> Agenda:
+def build(
+    session: Session, *, board: Board, meeting: Occurrence, end: datetime | None = None
+) -> Agenda:
+    """`end`: where the period ends when not at the meeting's time (it was begun early)."""
     assert board.id is not None
     start, first = period(session, meeting)
-    end = meeting.starts_at
+    end = end or meeting.starts_at
     phases = {p.id: p for p in list_phases(session, board_id=board.id)}
     cards = {c.id: c for c in session.exec(select(Card).where(Card.board_id == board.id)).all()}
     logged = list(

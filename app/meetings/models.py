@@ -1,6 +1,7 @@
 """Lotsentreffen: a board's meeting series, its dates, and the calendar feed."""
 
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict
@@ -9,6 +10,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
+from app.events.models import JSONType
 from app.types import Id, Line, Title
 
 Place = Annotated[str, Check(max_length=200), Line]
@@ -61,20 +63,99 @@ class MeetingFeed(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class ItemKind(StrEnum):
+    topic = "topic"  # brought in beforehand by someone
+    department = "department"  # what the log shows for one department
+    carried = "carried"  # a topic the meeting before did not reach
+    actions = "actions"  # the open action items of earlier meetings
+
+
 class AgendaItem(SQLModel, table=True):
-    """A topic someone brings to a Lotsentreffen beforehand."""
+    """One point of a Lotsentreffen's agenda, in the order the meeting takes them.
+
+    Topics are stored when brought in; the generated points (per department, carried over,
+    open action items) are stored once the agenda is first arranged or the meeting begins."""
 
     __tablename__ = "agenda_item"
 
     id: int | None = Field(default=None, primary_key=True)
     board_id: int = Field(foreign_key="board.id", index=True)
     day: date
+    kind: ItemKind = Field(default=ItemKind.topic, sa_type=String(12))
     title: str = Field(sa_type=String(200))
     card_id: int | None = Field(default=None, foreign_key="card.id")
     department_id: int | None = Field(default=None, foreign_key="department.id")
     proposed_by: str = Field(sa_type=String(120))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     removed: bool = Field(default=False)
+    position: int = Field(default=0)
+    minutes: int | None = Field(default=None)  # time-box
+    merged_into_id: int | None = Field(default=None, foreign_key="agenda_item.id")
+    carried_from_id: int | None = Field(default=None, foreign_key="agenda_item.id")
+    reached: bool = Field(default=False)  # was on the screen during the meeting
+
+
+class RunState(StrEnum):
+    planned = "planned"
+    running = "running"
+    closed = "closed"
+
+
+class MeetingRun(SQLModel, table=True):
+    """How one Lotsentreffen is held: its moderator, the point on the screen, who came."""
+
+    __tablename__ = "meeting_run"
+    __table_args__ = (UniqueConstraint("board_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    day: date
+    state: RunState = Field(default=RunState.planned, sa_type=String(8))
+    moderator_id: int | None = Field(default=None, foreign_key="user.id")
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    started_by: str | None = Field(default=None, sa_type=String(120))
+    # The agenda's period ends at the scheduled start, or earlier when begun early.
+    period_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_by: str | None = Field(default=None, sa_type=String(120))
+    current_item_id: int | None = Field(default=None, foreign_key="agenda_item.id")
+    present: list[int] = Field(default_factory=list, sa_type=JSONType)  # lotse ids
+    minutes_version: int = Field(default=0)  # 1 when closed, +1 for each correction after
+    version: int = Field(default=1)
+
+
+class EntryKind(StrEnum):
+    note = "note"
+    decision = "decision"  # Beschluss
+    action = "action"  # what, who, until when
+
+
+class MeetingEntry(SQLModel, table=True):
+    """A note, decision or action item recorded on an agenda point.
+
+    A correction after the meeting is closed replaces an entry with a new one; the old one is
+    kept (superseded) and the minutes get a new version."""
+
+    __tablename__ = "meeting_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    day: date
+    item_id: int = Field(foreign_key="agenda_item.id", index=True)
+    kind: EntryKind = Field(sa_type=String(8))
+    text: str = Field(sa_type=String(2000))
+    lotse_id: int | None = Field(default=None, foreign_key="lotse.id")
+    due_date: date | None = None
+    card_id: int | None = Field(default=None, foreign_key="card.id")  # the measure it is about
+    result_card_id: int | None = Field(default=None, foreign_key="card.id")
+    result_annotation_id: int | None = Field(default=None, foreign_key="annotation.id")
+    done: bool = Field(default=False)
+    author: str = Field(sa_type=String(120))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    replaces_id: int | None = Field(default=None, foreign_key="meeting_entry.id")
+    superseded: bool = Field(default=False)
+    removed: bool = Field(default=False)
+    minutes_version: int = Field(default=0)  # the version of the minutes it came with
 
 
 class AgendaItemCreate(BaseModel):
@@ -93,11 +174,17 @@ class AgendaItemRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     day: date
+    kind: ItemKind = ItemKind.topic
     title: str
     card_id: int | None
     department_id: int | None
     proposed_by: str
     created_at: datetime
+    position: int = 0
+    minutes: int | None = None
+    merged_into_id: int | None = None
+    carried_from_id: int | None = None
+    reached: bool = False
 
 
 class SeriesSet(BaseModel):

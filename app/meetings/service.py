@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app import clock
@@ -24,12 +25,15 @@ from app.meetings.models import (
     AgendaItem,
     AgendaItemCreate,
     AgendaItemRead,
+    ItemKind,
     Meeting,
     MeetingAdd,
     MeetingChange,
     MeetingFeed,
     MeetingRead,
+    MeetingRun,
     MeetingSeries,
+    RunState,
     SeriesRead,
     SeriesSet,
 )
@@ -365,7 +369,7 @@ def list_items(session: Session, *, board_id: int, day: date) -> list[AgendaItem
         session.exec(
             select(AgendaItem)
             .where(AgendaItem.board_id == board_id, AgendaItem.day == day)
-            .where(col(AgendaItem.removed).is_(False))
+            .where(AgendaItem.kind == ItemKind.topic, col(AgendaItem.removed).is_(False))
             .order_by(col(AgendaItem.id))
         )
     )
@@ -383,7 +387,18 @@ def add_item(
         if card is None or card.board_id != board_id:
             raise InvalidInput("card_id", "number %(id)s does not exist", id=data.card_id)
     check_active(session, data.model_dump(), None, {"department_id": Department})
-    item = AgendaItem(board_id=board_id, day=meeting.day, proposed_by=actor, **data.model_dump())
+    last = session.exec(
+        select(func.max(AgendaItem.position)).where(
+            AgendaItem.board_id == board_id, AgendaItem.day == meeting.day
+        )
+    ).one()
+    item = AgendaItem(
+        board_id=board_id,
+        day=meeting.day,
+        proposed_by=actor,
+        position=(last or 0) + 10,
+        **data.model_dump(),
+    )
     session.add(item)
     session.flush()
     _log_item(session, item, names.MEETING_ITEM_ADDED, actor)
@@ -419,6 +434,14 @@ def _not_begun(session: Session, board_id: int, day: date) -> Occurrence:
     meeting = find(session, board_id=board_id, day=day)
     if meeting.cancelled:
         raise Conflict("this Lotsentreffen is cancelled", field="day")
-    if meeting.starts_at <= clock.now():
+    if meeting.starts_at <= clock.now() or _begun(session, board_id, day):
         raise Conflict("this Lotsentreffen has begun; its agenda is fixed", field="day")
     return meeting
+
+
+def _begun(session: Session, board_id: int, day: date) -> bool:
+    """Begun in meeting mode (possibly before its time)."""
+    run = session.exec(
+        select(MeetingRun).where(MeetingRun.board_id == board_id, MeetingRun.day == day)
+    ).first()
+    return run is not None and run.state != RunState.planned

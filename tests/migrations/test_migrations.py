@@ -40,6 +40,8 @@ TABLES = {
     "meeting_series",
     "meeting_feed",
     "agenda_item",
+    "meeting_run",
+    "meeting_entry",
 }
 
 
