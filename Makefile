@@ -91,7 +91,7 @@ bench: install-test
 
 ## translations: extract the UI strings and update the German and English catalogues
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k "_ gettext ngettext:1,2 N_ Conflict DomainError InvalidInput:2" --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k "_ gettext ngettext:1,2 N_ Conflict DomainError Forbidden InvalidInput:2" --no-location --sort-output \
 		--project Lotsenboard -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 

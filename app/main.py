@@ -22,6 +22,7 @@ from app.cards import views as cards_views
 from app.db import Database
 from app.events import api as events_api
 from app.meetings import api as meetings_api
+from app.meetings import mode_views as meeting_mode_views
 from app.meetings import views as meetings_views
 from app.pages import views as pages_views
 from app.people import api as people_api
@@ -52,6 +53,7 @@ PAGE_ROUTERS = (
     cards_views.router,
     annotations_views.router,
     meetings_views.router,
+    meeting_mode_views.router,
     people_views.router,
     pages_views.router,
     accounts_views.router,

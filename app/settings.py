@@ -58,6 +58,9 @@ class Settings(BaseSettings):
         max_length=300,
         description="Whom to ask for a new password (shown on the login page).",
     )
+    kommune: str = Field(
+        default="", max_length=120, description="The municipality's name, atop the minutes."
+    )
     language: str = Field(
         default="de",
         pattern=r"^(de|en|auto)$",

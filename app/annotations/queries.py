@@ -217,6 +217,21 @@ def list_for_card(session: Session, *, card_id: int) -> list[Annotation]:
     return _open_first(session.exec(statement.order_by(col(Annotation.id))))
 
 
+def open_for_cards(session: Session, *, card_ids: list[int]) -> dict[int, list[Annotation]]:
+    """The open concerns and resistances of these cards, by card, oldest first."""
+    found: dict[int, list[Annotation]] = {card_id: [] for card_id in card_ids}
+    if card_ids:
+        rows = session.exec(
+            select(Annotation)
+            .where(col(Annotation.card_id).in_(card_ids))
+            .where(col(Annotation.status).in_(OPEN_STATUSES))
+            .order_by(col(Annotation.id))
+        )
+        for annotation in rows:
+            found[annotation.card_id].append(annotation)
+    return found
+
+
 def list_for_board(
     session: Session, *, board_id: int, filters: AnnotationFilter | None = None
 ) -> list[Annotation]:

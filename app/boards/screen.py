@@ -11,10 +11,14 @@ from app.annotations import queries as annotations
 from app.boards import service
 from app.boards.presentation import BoardFilters
 from app.boards.views import board_context
+from app.cards.models import Card
 from app.db import SessionDep
+from app.meetings import minutes, sitting
 from app.web.htmx import render
 
 router = APIRouter(include_in_schema=False)
+
+WALL_CARDS = 4  # measures shown enlarged for the current point; more would not be legible
 
 
 @router.get("/screen/{token}", response_class=HTMLResponse)
@@ -30,6 +34,20 @@ def screen_page(
     context["tally"] = annotations.open_tally(session, board_id=link.board_id)
     context["token"] = token
     context["now"] = clock.now().astimezone(request.app.state.settings.zone)
+    held = sitting.running(session, board_id=link.board_id)
+    if held is not None:
+        # A Lotsentreffen is being held: the screen follows its current point.
+        wall = sitting.plan(session, board=board, day=held.day)
+        card_ids = wall.current.card_ids[:WALL_CARDS] if wall.current else []
+        context |= {
+            "wall": wall,
+            "wall_cards": [session.get(Card, card_id) for card_id in card_ids],
+            "wall_annotations": annotations.open_for_cards(session, card_ids=card_ids),
+            "phase_names": {
+                column.phase.id: column.phase.name for column in context["view"].phases
+            },
+            "kind_label": minutes.kind_label,
+        }
     response = render(request, "boards/screen.html", context, block="board")
     # The token is in the address: keep it out of Referer headers and caches.
     response.headers["Cache-Control"] = "no-store"

@@ -61,6 +61,17 @@ def field_label(field: str) -> str:
         "location": _("Place"),
         "starts_at": _("Date and time"),
         "version": _("Version"),
+        "key": _("Agenda point"),
+        "into": _("Merge into"),
+        "order": _("Order"),
+        "minutes": _("Time-box (minutes)"),
+        "step": _("Step"),
+        "moderator_id": _("Moderator"),
+        "entry_id": _("Entry"),
+        "annotation_id": _("Concern or resistance"),
+        "present": _("Present"),
+        "done": _("Done"),
+        "day": _("Date"),
     }
     return labels.get(field, field)
 

@@ -75,10 +75,18 @@
     return new Promise(function (resolve) {
       (function check() {
         const settled = Date.now() - lastAnswer > SETTLE_MS;
-        if (inFlight === 0 && settled && !document.body.dataset.dragging) resolve();
+        if (inFlight === 0 && settled && !document.body.dataset.dragging && !writing()) resolve();
         else window.setTimeout(check, 50);
       })();
     });
+  }
+
+  function writing() {
+    // A page that re-renders itself must not throw away what someone is typing into it.
+    if (!reloadsOnEvery() || !view) return false;
+    const active = document.activeElement;
+    if (!active || !view.contains(active) || !/^(INPUT|TEXTAREA)$/.test(active.tagName)) return false;
+    return active.type !== "hidden" && active.value !== active.defaultValue;
   }
 
   function noteHead(seq) {
@@ -99,9 +107,12 @@
     document.dispatchEvent(new CustomEvent("lotsenboard:event", { detail: event }));
   }
 
+  const MEETING_STRUCTURAL = ["meeting.series_set", "meeting.changed", "meeting.cancelled", "meeting.restored", "meeting.added", "meeting.started", "meeting.closed"];
+
   function isStructural(type) {
-    // A Lotsentreffen date shows in the board's head line and on the screen.
-    return type.indexOf("phase.") === 0 || type.indexOf("board.") === 0 || type.indexOf("meeting.") === 0;
+    // A Lotsentreffen date shows in the board's head line and on the screen, and the screen
+    // turns to meeting mode when one begins (the meeting's own pages re-render on every event).
+    return type.indexOf("phase.") === 0 || type.indexOf("board.") === 0 || MEETING_STRUCTURAL.indexOf(type) >= 0;
   }
 
   function reloadsOnEvery() {

@@ -10,10 +10,11 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.pofile import read_po
@@ -28,7 +29,8 @@ from app.cards.models import CardMove
 from app.db import Database
 from app.main import all_routes
 from app.meetings import service as meetings
-from app.meetings.models import SeriesSet
+from app.meetings import sitting
+from app.meetings.models import EntryKind, MeetingAdd, SeriesSet
 from app.settings import Settings
 from tests.factories import (
     ACTOR,
@@ -239,6 +241,7 @@ def world(app: FastAPI, db: Database, session: Session, admin: User) -> World:
     meeting_day = date.today() + timedelta(days=3)
     rhythm = SeriesSet(first_date=meeting_day, start_time=time(10, 0), location="Raum 2.14")
     meetings.set_series(session, board_id=board.id or 0, data=rhythm, actor=ACTOR)
+    held = _held_meeting(session, board)
     ids = {
         "board": board.id,
         "phase": phases[0].id,
@@ -258,9 +261,42 @@ def world(app: FastAPI, db: Database, session: Session, admin: User) -> World:
         "token": api_token.id,
         "missing": 999_999,
         "meeting_day": meeting_day.isoformat(),
+        "held_day": held.day.isoformat(),
+        "entry": held.entry,
     }
     client = TestClient(app, headers={"Authorization": f"Bearer {plain}"})
     return World(app=app, db=db, client=client, ids=ids)
+
+
+@dataclass
+class Held:
+    day: date
+    entry: int
+
+
+def _held_meeting(session: Session, board: Any) -> Held:
+    """A Lotsentreffen added for half an hour from now and begun, with a note recorded."""
+    soon = datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(minutes=30)
+    added = meetings.add_meeting(
+        session,
+        board_id=board.id,
+        data=MeetingAdd(starts_at=soon.replace(tzinfo=None, second=0, microsecond=0)),
+        actor=ACTOR,
+    )
+    plan = sitting.start(session, board=board, day=added.day, actor=ACTOR)
+    assert plan.current is not None
+    note = sitting.add_entry(
+        session,
+        board=board,
+        day=added.day,
+        key=plan.current.key,
+        kind=EntryKind.note,
+        text="Der Bauantrag geht im Januar live.",
+        lotse_id=None,
+        due_date=None,
+        actor=ACTOR,
+    )
+    return Held(added.day, note.id or 0)
 
 
 def _category_id(session: Session) -> int:
@@ -298,6 +334,17 @@ PAGES: dict[str, list[str]] = {
     "/boards/{board_id}/live": ["/boards/{board}/live?card={card}"],
     "/boards/{board_id}/treffen": ["/boards/{board}/treffen"],
     "/boards/{board_id}/treffen/{day}": ["/boards/{board}/treffen/{meeting_day}"],
+    "/boards/{board_id}/treffen/{day}/sitzung": [
+        "/boards/{board}/treffen/{meeting_day}/sitzung",
+        "/boards/{board}/treffen/{held_day}/sitzung",
+    ],
+    "/boards/{board_id}/treffen/{day}/protokoll": ["/boards/{board}/treffen/{held_day}/protokoll"],
+    "/boards/{board_id}/treffen/{day}/protokoll.md": [
+        "/boards/{board}/treffen/{held_day}/protokoll.md"
+    ],
+    "/boards/{board_id}/treffen/{day}/protokoll.pdf": [
+        "/boards/{board}/treffen/{held_day}/protokoll.pdf"
+    ],
 }
 # Not pages: probes for the load balancer, the calendar feed for calendar programs.
 NOT_PAGES = {"/healthz", "/readyz", "/kalender/{token}.ics"}
@@ -556,6 +603,110 @@ FORMS: dict[str, list[Bad]] = {
             "/boards/{board}/treffen/{meeting_day}/themen/{missing}/entfernen",
             {},
             "gibt es nicht mehr",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/punkte/verschieben": [
+        Bad(
+            "/boards/{board}/treffen/{meeting_day}/punkte/verschieben",
+            {"key": "x1", "step": "1"},
+            "Die Eingabe ist ungültig",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/punkte/zeit": [
+        Bad(
+            "/boards/{board}/treffen/{meeting_day}/punkte/zeit",
+            {"key": "d{department}", "minutes": "300"},
+            "zwischen 1 und 240 Minuten",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/punkte/zusammenfuehren": [
+        Bad(
+            "/boards/{board}/treffen/{meeting_day}/punkte/zusammenfuehren",
+            {"key": "d{department}", "into": "d{department}"},
+            "einen anderen Punkt",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/punkte/entfernen": [
+        Bad(
+            "/boards/{board}/treffen/{held_day}/punkte/entfernen",
+            {"key": "d{department}"},
+            "seine Tagesordnung steht fest",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/moderation": [
+        Bad(
+            "/boards/{board}/treffen/{meeting_day}/moderation",
+            {"moderator_id": "{missing}"},
+            "aktives Konto",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/beginnen": [
+        Bad("/boards/{board}/treffen/{meeting_day}/beginnen", {}, "zwei Stunden vor Beginn"),
+        Bad("/boards/{board}/treffen/{held_day}/beginnen", {}, "hat schon begonnen"),
+    ],
+    "/boards/{board_id}/treffen/{day}/zeigen": [
+        Bad(
+            "/boards/{board}/treffen/{held_day}/zeigen",
+            {"key": "d{department}", "version": "1"},
+            "inzwischen weitergegangen",
+        ),
+        Bad(
+            "/boards/{board}/treffen/{meeting_day}/zeigen",
+            {"key": "d{department}", "version": "1"},
+            "hat noch nicht begonnen",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/schliessen": [
+        Bad("/boards/{board}/treffen/{held_day}/schliessen", {"version": "1"}, "weitergegangen"),
+    ],
+    "/boards/{board_id}/treffen/{day}/anwesenheit": [
+        Bad(
+            "/boards/{board}/treffen/{held_day}/anwesenheit",
+            {"lotse_id": "{missing}", "present": "true"},
+            "Nummer 999999 gibt es nicht",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/eintraege": [
+        Bad(
+            "/boards/{board}/treffen/{held_day}/eintraege",
+            {"key": "d{department}", "kind": "action", "text": "Prüfen"},
+            "braucht einen Lotsen",
+        ),
+        Bad(
+            "/boards/{board}/treffen/{held_day}/eintraege",
+            {"key": "d{department}", "kind": "note", "text": " "},
+            "Text: darf nicht leer sein",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/eintraege/{entry_id}/berichtigen": [
+        Bad(
+            "/boards/{board}/treffen/{held_day}/eintraege/{entry}/berichtigen",
+            {"text": "Neu", "lotse_id": "{lotse}"},
+            "nur Aufgaben nennen",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/eintraege/{entry_id}/entfernen": [
+        Bad("/boards/{board}/treffen/{held_day}/eintraege/{missing}/entfernen", {}, "gibt es"),
+    ],
+    "/boards/{board_id}/treffen/{day}/eintraege/{entry_id}/massnahme": [
+        Bad(
+            "/boards/{board}/treffen/{held_day}/eintraege/{entry}/massnahme",
+            {},
+            "nur eine Aufgabe kann übernommen werden",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/eintraege/{entry_id}/naechster-schritt": [
+        Bad(
+            "/boards/{board}/treffen/{held_day}/eintraege/{entry}/naechster-schritt",
+            {"annotation_id": "erste"},
+            "Die Eingabe ist ungültig",
+        ),
+    ],
+    "/boards/{board_id}/treffen/{day}/eintraege/{entry_id}/erledigt": [
+        Bad(
+            "/boards/{board}/treffen/{held_day}/eintraege/{entry}/erledigt",
+            {"done": "true"},
+            "nur eine Aufgabe kann erledigt werden",
         ),
     ],
     "/boards/{board_id}/treffen-kalender/widerrufen": [
