@@ -10,6 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LOTSENBOARD_HOST=0.0.0.0
 
 WORKDIR /app
+# Pango and HarfBuzz for the minutes' PDF (WeasyPrint), and a font to set it in.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin lotsenboard
 
 # Dependencies first, so code changes do not reinstall them.

@@ -19,12 +19,23 @@ POSTGRES_TESTS ?= tests/unit tests/http tests/concurrency tests/realtime tests/m
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(RUN_STAMP): pyproject.toml | $(BIN)/python
+# The minutes' PDF (WeasyPrint) needs Pango and HarfBuzz from the system, and a font.
+PANGO := /usr/lib/$(shell uname -m)-linux-gnu/libpangoft2-1.0.so.0
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
+$(PANGO):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	else \
+		echo "Pango is missing: run 'sudo apt-get install $(SYSTEM_PACKAGES)' (Debian) first"; exit 1; \
+	fi
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python $(PANGO)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
+$(TEST_STAMP): pyproject.toml | $(BIN)/python $(PANGO)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@

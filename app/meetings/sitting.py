@@ -67,12 +67,14 @@ class Point:
 
     @property
     def card_ids(self) -> list[int]:
-        """The measures this point is about (shown enlarged on the screen)."""
+        """The measures this point is about, the most pressing first (shown enlarged on the
+        screen): its own, those with open concerns and resistances, blocked ones, new ones."""
         found = [i.card_id for i in [self.item, *self.merged] if i.card_id is not None]
         if self.part is not None:
             for item in self.part.still_open + self.part.raised:
                 found.append(item.measure.card_id)
             found += [b.measure.card_id for b in self.part.blocked]
+            found += [m.card_id for m in self.part.new if not m.archived]
         return list(dict.fromkeys(found))
 
 
