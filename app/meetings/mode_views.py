@@ -15,6 +15,7 @@ from app.accounts.models import Role
 from app.annotations import queries as annotation_queries
 from app.boards.models import Board
 from app.boards.service import list_phases
+from app.cards.models import Card
 from app.db import SessionDep, ident
 from app.errors import InvalidInput
 from app.meetings import minutes as protocol
@@ -101,6 +102,7 @@ def _page(
         "error": error,
         "typed": typed or {},
         "kind_label": protocol.kind_label,
+        "measures": [session.get(Card, i) for i in found.current.card_ids] if found.current else [],
     }
     return render(request, "meetings/session.html", context, block="session", status_code=status)
 
