@@ -17,6 +17,7 @@ from app.boards.presentation import BoardFilters
 from app.cards import queries
 from app.db import DatabaseDep, SessionDep, ident
 from app.meetings import service as meetings
+from app.meetings import sitting
 from app.people import service as people
 from app.web.deps import BoardDep
 from app.web.htmx import render, see_other
@@ -94,6 +95,7 @@ def board_context(session: Session, board: Board, filters: BoardFilters) -> dict
         "shown": shown,
         "total": sum(column.total for column in view.phases),
         "next_meeting": meetings.next_meeting(session, board_id=board.id),
+        "meeting_running": sitting.running(session, board_id=board.id),
     }
 
 

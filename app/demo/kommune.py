@@ -26,6 +26,7 @@ from app.cards import service as cards
 from app.cards.models import CardCreate, CardMove, CardUpdate, Priority, Size
 from app.db import Database, ident
 from app.demo import annotations as stories
+from app.demo import treffen
 from app.errors import WipLimitReached
 from app.meetings import service as meetings
 from app.meetings.models import SeriesSet
@@ -242,7 +243,8 @@ class _Measure:
 
 def load_demo(db: Database, *, now: datetime | None = None) -> bool:
     """Load the demo Kommune; False when it is there already (idempotent)."""
-    at = _office_hours(now or clock.now())
+    now = now or clock.now()
+    at = _office_hours(now)
     rng = random.Random(2026)
     with db.session(write=True) as session:
         if any(b.name == BOARD_NAME for b in boards.list_boards(session, include_archived=True)):
@@ -274,7 +276,14 @@ def load_demo(db: Database, *, now: datetime | None = None) -> bool:
         measures = _plan(rng, at, departments, lotsen)
         told = stories.scripts(rng, measures, departments, lotsen, categories)
         # Measures and stories in one timeline, so seqs and times in the log rise together.
-        timelines: list[Any] = [*measures, *told]
+        held = treffen.past_meetings(
+            session,
+            board_id=ident(board),
+            since=begin,
+            now=now.astimezone(BERLIN),
+            share_of=lambda moment: _share_of(at, moment),
+        )
+        timelines: list[Any] = [*measures, *told, *held]
         queue = [(t.steps[0][0], index, 0) for index, t in enumerate(timelines)]
         heapq.heapify(queue)
         while queue:
@@ -282,7 +291,7 @@ def load_demo(db: Database, *, now: datetime | None = None) -> bool:
             timeline = timelines[index]
             with clock.frozen_at(at(moment)):
                 try:
-                    if isinstance(timeline, stories.Script):
+                    if isinstance(timeline, (stories.Script, treffen.Held)):
                         timeline.act(session, step)
                     else:
                         action = timeline.steps[step][1]
@@ -357,6 +366,18 @@ def _office_hours(now: datetime) -> Callable[[float], datetime]:
         return spans[-1][1].astimezone(UTC)
 
     return at
+
+
+def _share_of(at: Callable[[float], datetime], moment: datetime) -> float:
+    """The share of the office hours `at` maps to `moment` (its inverse, by halving)."""
+    low, high = 0.0, 1.0
+    for _ in range(40):
+        middle = (low + high) / 2
+        if at(middle) < moment:
+            low = middle
+        else:
+            high = middle
+    return high
 
 
 def _people(session: Session) -> tuple[dict[str, int], dict[str, list[tuple[int, str]]]]:

@@ -132,6 +132,11 @@ def get_run(session: Session, *, board_id: int, day: date) -> MeetingRun | None:
     ).first()
 
 
+def runs(session: Session, *, board_id: int) -> list[MeetingRun]:
+    """Every Lotsentreffen of this board held (or being held) in meeting mode."""
+    return list(session.exec(select(MeetingRun).where(MeetingRun.board_id == board_id)))
+
+
 def running(session: Session, *, board_id: int) -> MeetingRun | None:
     """The Lotsentreffen of this board being held right now, if any."""
     return session.exec(

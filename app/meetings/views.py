@@ -14,7 +14,7 @@ from app.boards.service import get_board
 from app.cards import queries
 from app.cards.models import CardFilter
 from app.db import SessionDep, ident
-from app.meetings import agenda, calendar, service
+from app.meetings import agenda, calendar, service, sitting
 from app.meetings.api import feed_url
 from app.meetings.models import AgendaItemCreate, MeetingAdd, MeetingChange, SeriesSet
 from app.people import service as people
@@ -45,6 +45,7 @@ def _page(
         "series": service.get_series(session, board_id=board_id),
         "dates": service.upcoming(session, board_id=board_id),
         "past": service.past(session, board_id=board_id),
+        "runs": {run.day: run for run in sitting.runs(session, board_id=board_id)},
         "feed_active": principal.is_admin and service.feed_active(session, board_id=board_id),
         "new_feed_url": feed,
         "error": error,

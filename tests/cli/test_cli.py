@@ -22,6 +22,7 @@ from app.cards.models import Card
 from app.cli import cli
 from app.db import Database
 from app.events.models import Event
+from app.meetings.models import MeetingEntry, MeetingRun
 from app.settings import get_settings
 from tests.conftest import DatabaseFactory
 
@@ -95,8 +96,15 @@ def test_migrate_then_demo_twice_loads_the_demo_once(fresh_url: str) -> None:
     try:
         with db.session() as session:
             log = session.exec(select(Event).where(Event.board_id == 1).order_by(Event.seq)).all()
+            held = session.exec(select(MeetingRun).order_by(MeetingRun.day)).all()
+            entries = session.exec(select(MeetingEntry)).all()
     finally:
         db.dispose()
+    # Five fortnightly Lotsentreffen were held in meeting mode, each with final minutes.
+    assert len(held) == 5 and {run.state for run in held} == {"closed"}
+    assert all(run.minutes_version == 1 and run.present for run in held)
+    assert {run.day for run in held} == {entry.day for entry in entries}
+    assert {entry.kind for entry in entries} == {"note", "decision", "action"}
     # One believable past: seqs and times rise together, nothing lies in the future.
     times = [event.created_at for event in log]
     assert times == sorted(times) and times[-1] <= datetime.now(UTC)
