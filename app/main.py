@@ -22,6 +22,7 @@ from app.cards import views as cards_views
 from app.db import Database
 from app.events import api as events_api
 from app.meetings import api as meetings_api
+from app.meetings import mode_api as meeting_mode_api
 from app.meetings import mode_views as meeting_mode_views
 from app.meetings import views as meetings_views
 from app.pages import views as pages_views
@@ -43,6 +44,7 @@ API_ROUTERS = (
     annotations_api.router,
     events_api.router,
     meetings_api.router,
+    meeting_mode_api.router,
     people_api.router,
     accounts_api.router,
 )

@@ -20,7 +20,7 @@ from app.db import SessionDep, ident
 from app.errors import InvalidInput
 from app.meetings import minutes as protocol
 from app.meetings import sitting
-from app.meetings.models import EntryKind
+from app.meetings.models import POINT_KEY, EntryKind
 from app.people import service as people
 from app.types import Id, PathId
 from app.web.deps import BoardDep
@@ -30,7 +30,6 @@ from app.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
 
-POINT_KEY = r"^(t[0-9]{1,9}|d[0-9]{1,9}|c[0-9]{1,9}|a)$"
 Key = Annotated[str, Form(pattern=POINT_KEY, max_length=12)]
 Text = Annotated[str, Form(max_length=2000)]
 Short = Annotated[str, Form(max_length=20)]

@@ -4,14 +4,14 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as Check
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
 from app.events.models import JSONType
-from app.types import Id, Line, Title
+from app.types import Id, Line, Text, Title
 
 Place = Annotated[str, Check(max_length=200), Line]
 
@@ -261,3 +261,145 @@ class MeetingsRead(BaseModel):
 
 class FeedCreated(BaseModel):
     url: str
+
+
+POINT_KEY = r"^(t[0-9]{1,9}|d[0-9]{1,9}|c[0-9]{1,9}|a)$"
+PointKey = Annotated[str, Check(pattern=POINT_KEY, max_length=12)]
+EntryText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), Text
+]
+
+
+class PointOrder(BaseModel):
+    """Every point's key, in the order the meeting takes them."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"order": ["a", "t4", "d2"]}]}
+    )
+    order: list[PointKey] = Check(min_length=1, max_length=500)
+
+
+class PointChange(BaseModel):
+    """A point's time-box (null: none), or the point it is merged into."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"minutes": 15}]})
+    minutes: int | None = Check(default=None, ge=1, le=240)
+    merge_into: PointKey | None = None
+
+
+class ModeratorSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"user_id": 3}]})
+    user_id: Id | None
+
+
+class StepTo(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"key": "d2", "version": 4}]}
+    )
+    key: PointKey
+    version: int = Check(ge=0, le=1_000_000, description="The meeting's version seen")
+
+
+class RunVersion(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 9}]})
+    version: int = Check(ge=0, le=1_000_000, description="The meeting's version seen")
+
+
+class AttendanceSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"present": True}]})
+    present: bool
+
+
+class EntryCreate(BaseModel):
+    """A note, a decision (Beschluss) or an action item (with a lotse and a date)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "key": "d2",
+                    "kind": "action",
+                    "text": "Termin mit dem Personalrat vereinbaren",
+                    "lotse_id": 5,
+                    "due_date": "2026-12-15",
+                }
+            ]
+        },
+    )
+    key: PointKey
+    kind: EntryKind
+    text: EntryText
+    lotse_id: Id | None = None
+    due_date: date | None = None
+
+
+class EntryCorrect(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"text": "Start im März."}]}
+    )
+    text: EntryText
+    lotse_id: Id | None = None
+    due_date: date | None = None
+
+
+class ActionToCard(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"phase_id": 1}]})
+    phase_id: Id | None = None
+
+
+class ActionToNextStep(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"annotation_id": 12}]}
+    )
+    annotation_id: Id
+
+
+class ActionDone(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"done": True}]})
+    done: bool
+
+
+class EntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    item_id: int
+    kind: EntryKind
+    text: str
+    lotse_id: int | None
+    due_date: date | None
+    card_id: int | None
+    result_card_id: int | None
+    result_annotation_id: int | None
+    done: bool
+    author: str
+    created_at: datetime
+    replaces_id: int | None
+    minutes_version: int
+
+
+class PointRead(BaseModel):
+    key: str
+    kind: ItemKind
+    title: str
+    minutes: int | None
+    merged: list[str]
+    reached: bool
+    card_ids: list[int]
+    entries: list[EntryRead]
+    open_actions: list[EntryRead]
+
+
+class MeetingModeRead(BaseModel):
+    """A Lotsentreffen as it is held: its agenda in order, where it stands, who came."""
+
+    day: date
+    state: RunState
+    version: int
+    moderator_id: int | None
+    started_at: datetime | None
+    closed_at: datetime | None
+    current: str | None
+    present: list[int]
+    minutes_version: int
+    points: list[PointRead]

@@ -514,6 +514,7 @@ def start(session: Session, *, board: Board, day: date, actor: str) -> Plan:
 def _held(session: Session, board: Board, day: date, *, closed_too: bool = False) -> MeetingRun:
     board_id = ident(board)
     lock_board(session, board_id)
+    service.find(session, board_id=board_id, day=day)
     run = get_run(session, board_id=board_id, day=day)
     allowed = (RunState.running, RunState.closed) if closed_too else (RunState.running,)
     if run is None or run.state not in allowed:
@@ -672,6 +673,11 @@ def add_entry(
         minutes_version=minutes,
     )
     return entry
+
+
+def entry_of(session: Session, *, board: Board, entry_id: int) -> MeetingEntry:
+    """An entry of this board's minutes that stands (not corrected or taken out)."""
+    return _entry(session, board, entry_id)
 
 
 def _entry(session: Session, board: Board, entry_id: int) -> MeetingEntry:

@@ -59,6 +59,10 @@ def _cases_of(w: Write) -> list[tuple[str, dict[str, Any], int, str | None]]:
             cases.append(("day without a meeting", {"path": {"day": "2030-01-09"}}, 404, None))
             cases.append(("day not a date", {"path": {"day": "31.02.2030"}}, 422, "day"))
             continue
+        if param == "key":  # an agenda point's key, not an id
+            cases.append(("key unknown", {"path": {"key": "t999999"}}, 404, None))
+            cases.append(("key not a point", {"path": {"key": "abc"}}, 422, "key"))
+            continue
         for label, value in UNKNOWN_IDS.items():
             # An id no column can hold is invalid input (422); a merely unknown one, 404.
             status = 404 if label == "unknown" else 422

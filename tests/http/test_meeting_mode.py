@@ -181,3 +181,68 @@ def test_a_moderator_runs_the_meeting_and_the_screen_follows_it(
     ).version
     as_moderator.post(f"{url}/schliessen", data={"version": str(version)})
     assert "wall__title" not in wall.get(f"/screen/{screen}").text
+
+
+def test_the_api_holds_a_meeting_end_to_end(
+    app: FastAPI, db: Database, client: TestClient, session: Session
+) -> None:
+    world = _world(session)
+    board, bau, jana = world["board"], world["bau"], world["jana"]
+    day = _meeting_soon(client, board.id)
+    api = f"/api/v1/boards/{board.id}/meetings/{day}"
+    lotse = bearer(app, db, make_user(session, role=Role.lotse, name="Jana Kuhn"))
+    viewer = bearer(app, db, make_user(session, role=Role.viewer))
+    topic = client.post(f"{api}/items", json={"title": "Fördermittel", "card_id": world["card"].id})
+    assert topic.status_code == 201
+    planned = viewer.get(f"{api}/session").json()
+    keys = [p["key"] for p in planned["points"]]
+    assert planned["state"] == "planned" and keys == [f"t{topic.json()['id']}", f"d{bau.id}"]
+
+    assert lotse.put(f"{api}/order", json={"order": keys[::-1]}).status_code == 403
+    arranged = client.put(f"{api}/order", json={"order": keys[::-1]})
+    assert [p["key"] for p in arranged.json()["points"]] == keys[::-1]
+    boxed = client.patch(f"{api}/points/{keys[0]}", json={"minutes": 20}).json()
+    assert boxed["points"][1]["minutes"] == 20
+
+    assert viewer.post(f"{api}/start").status_code == 403
+    begun = client.post(f"{api}/start").json()
+    assert begun["state"] == "running" and begun["current"] == f"d{bau.id}"
+    note = lotse.post(f"{api}/entries", json={"key": keys[0], "kind": "note", "text": "Offen."})
+    assert note.status_code == 201 and note.json()["author"] == "Jana Kuhn"
+    refused = lotse.post(
+        f"{api}/entries", json={"key": keys[0], "kind": "decision", "text": "Beschlossen."}
+    )
+    assert refused.status_code == 403
+    action = client.post(
+        f"{api}/entries",
+        json={
+            "key": keys[0],
+            "kind": "action",
+            "text": "Antrag stellen",
+            "lotse_id": jana.id,
+            "due_date": "2030-02-01",
+        },
+    ).json()
+    made = client.post(f"/api/v1/boards/{board.id}/meeting-entries/{action['id']}/card", json={})
+    assert made.status_code == 201
+    card = client.get(f"/api/v1/cards/{made.json()['card_id']}").json()
+    assert (card["title"], card["lotse_id"], card["due_date"]) == (
+        "Antrag stellen",
+        jana.id,
+        "2030-02-01",
+    )
+    present = client.put(f"{api}/attendance/{jana.id}", json={"present": True}).json()
+    assert present["present"] == [jana.id]
+    stepped = client.post(f"{api}/step", json={"key": keys[0], "version": present["version"]})
+    assert stepped.json()["current"] == keys[0]
+    stale = client.post(f"{api}/step", json={"key": keys[1], "version": present["version"]})
+    assert stale.status_code == 409 and stale.json()["current"]["current_item_id"]
+    closed = client.post(f"{api}/close", json={"version": stepped.json()["version"]}).json()
+    assert (closed["state"], closed["minutes_version"]) == ("closed", 1)
+    fixed = client.patch(
+        f"/api/v1/boards/{board.id}/meeting-entries/{note.json()['id']}", json={"text": "Geklärt."}
+    )
+    assert fixed.status_code == 200 and fixed.json()["minutes_version"] == 2
+    final = viewer.get(f"{api}/session").json()
+    assert final["minutes_version"] == 2
+    assert [e["text"] for e in final["points"][1]["entries"]] == ["Antrag stellen", "Geklärt."]

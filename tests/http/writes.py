@@ -5,12 +5,14 @@ spoiled; `build_world` creates everything those requests name.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app import clock
 from app.accounts import tokens
 from app.accounts.models import User
 from app.annotations import service as annotations
@@ -18,9 +20,11 @@ from app.annotations.models import AnnotationCreate, CategoryCreate
 from app.boards import service as boards
 from app.cards import service as cards
 from app.meetings import service as meetings
-from app.meetings.models import AgendaItemCreate, SeriesSet
+from app.meetings import sitting
+from app.meetings.models import AgendaItemCreate, EntryKind, MeetingAdd, SeriesSet
 from tests.factories import make_board, make_card, make_department, make_lotse, make_user
 
+BERLIN = ZoneInfo("Europe/Berlin")
 HUGE = "x" * 100_000
 MEETING_DAY = date(2030, 1, 8)  # a Tuesday of the world's meeting rhythm
 UNKNOWN = 999_999
@@ -162,6 +166,58 @@ WRITES: dict[str, Write] = {
         ("title",), "title", {"card_id": UNKNOWN},
     ),
     "take a topic off": Write("DELETE", f"{BOARD}/agenda-items/{{item_id}}"),
+    "arrange the agenda": Write(
+        "PUT", f"{BOARD}/meetings/{{day}}/order", {"order": "@order"}, {"order": "t1"},
+        ("order",),
+    ),
+    "time-box a point": Write(
+        "PATCH", f"{BOARD}/meetings/{{day}}/points/{{key}}", {"minutes": 15}, {"minutes": "lang"}
+    ),
+    "take a point off": Write("DELETE", f"{BOARD}/meetings/{{day}}/points/{{key}}"),
+    "set the moderator": Write(
+        "PUT", f"{BOARD}/meetings/{{day}}/moderator", {"user_id": "@user_id"},
+        {"user_id": "eins"}, ("user_id",),
+    ),
+    "begin a meeting": Write(
+        "POST", f"{BOARD}/meetings/{{day}}/start", ids={"board_id": "board2", "day": "soon_day"}
+    ),
+    "step to a point": Write(
+        "POST", f"{BOARD}/meetings/{{day}}/step", {"key": "@held_key", "version": "@held_version"},
+        {"version": "zwei"}, ("key", "version"), ids={"day": "held_day"},
+    ),
+    "close a meeting": Write(
+        "POST", f"{BOARD}/meetings/{{day}}/close", {"version": "@held_version"},
+        {"version": "neun"}, ("version",), ids={"day": "held_day"},
+    ),
+    "tick attendance": Write(
+        "PUT", f"{BOARD}/meetings/{{day}}/attendance/{{lotse_id}}", {"present": True},
+        {"present": "vielleicht"}, ("present",), ids={"day": "held_day"},
+    ),
+    "record an entry": Write(
+        "POST", f"{BOARD}/meetings/{{day}}/entries",
+        {"key": "@held_key", "kind": "note", "text": "Notiz"}, {"kind": "gedanke"},
+        ("key", "kind", "text"), "text", ids={"day": "held_day"},
+    ),
+    "correct an entry": Write(
+        "PATCH", f"{BOARD}/meeting-entries/{{entry_id}}", {"text": "Berichtigt"}, {"text": 5},
+        ("text",), "text", ids={"entry_id": "note_entry"},
+    ),
+    "take an entry out": Write(
+        "DELETE", f"{BOARD}/meeting-entries/{{entry_id}}", ids={"entry_id": "note_entry"}
+    ),
+    "action item to a measure": Write(
+        "POST", f"{BOARD}/meeting-entries/{{entry_id}}/card", {"phase_id": "@phase_id"},
+        {"phase_id": "eins"}, (), None, {"phase_id": UNKNOWN}, ids={"entry_id": "action_entry"},
+    ),
+    "action item to a next step": Write(
+        "POST", f"{BOARD}/meeting-entries/{{entry_id}}/next-step",
+        {"annotation_id": "@annotation_id"}, {"annotation_id": "x"}, ("annotation_id",), None,
+        {"annotation_id": UNKNOWN}, ids={"entry_id": "action_entry"},
+    ),
+    "action item done": Write(
+        "PUT", f"{BOARD}/meeting-entries/{{entry_id}}/done", {"done": True}, {"done": "ja?"},
+        ("done",), ids={"entry_id": "action_entry"},
+    ),
     "create calendar address": Write("POST", f"{BOARD}/meeting-feed"),
     "revoke calendar address": Write("DELETE", f"{BOARD}/meeting-feed"),
 }  # fmt: skip
@@ -188,7 +244,22 @@ def build_world(session: Session, admin: User) -> dict[str, Any]:
     meetings.create_feed(session, board_id=board.id, actor="Test")
     topic = AgendaItemCreate(title="Schnittstelle")
     item = meetings.add_item(session, board_id=board.id, day=MEETING_DAY, data=topic, actor="T")
+    held = _held_meeting(session, board, card.id, lotse.id)
+    board2 = make_board(session, name="Zweites Board")
+    soon = datetime.now(BERLIN) + timedelta(minutes=30)
+    soon_meeting = meetings.add_meeting(
+        session,
+        board_id=board2.id,
+        data=MeetingAdd(starts_at=soon.replace(tzinfo=None, second=0, microsecond=0)),
+        actor="Test",
+    )
+    order = [p.key for p in sitting.plan(session, board=board, day=MEETING_DAY).points]
     return {
+        **held,
+        "board2": board2.id,
+        "soon_day": soon_meeting.day.isoformat(),
+        "order": order[::-1],
+        "key": f"t{item.id}",
         "board_id": board.id,
         "phase_id": phases[0],
         "phase2": phases[1],
@@ -208,6 +279,44 @@ def build_world(session: Session, admin: User) -> dict[str, Any]:
         "category_id": category.id,
         "day": MEETING_DAY.isoformat(),
         "item_id": item.id,
+    }
+
+
+def _held_meeting(session: Session, board: Any, card_id: int, lotse_id: int) -> dict[str, Any]:
+    """A Lotsentreffen of yesterday, begun on a topic and still running, with a note and an
+    action item recorded."""
+    yesterday = datetime.now(BERLIN).replace(hour=10, minute=0, second=0, microsecond=0)
+    yesterday -= timedelta(days=1)
+    with clock.frozen_at(yesterday - timedelta(hours=1)):
+        added = meetings.add_meeting(
+            session,
+            board_id=board.id,
+            data=MeetingAdd(starts_at=yesterday.replace(tzinfo=None)),
+            actor="Test",
+        )
+        topic = AgendaItemCreate(title="Fachverfahren", card_id=card_id)
+        meetings.add_item(session, board_id=board.id, day=added.day, data=topic, actor="T")
+    with clock.frozen_at(yesterday):
+        found = sitting.start(session, board=board, day=added.day, actor="Test")
+    assert found.current is not None and found.run is not None
+    key = found.current.key
+
+    def entry(kind: EntryKind, text: str, **values: Any) -> int:
+        values = {"lotse_id": None, "due_date": None, **values}
+        made = sitting.add_entry(
+            session, board=board, day=added.day, key=key, kind=kind, text=text, actor="Test",
+            **values,
+        )  # fmt: skip
+        return made.id or 0
+
+    note = entry(EntryKind.note, "Notiz")
+    action = entry(EntryKind.action, "Prüfen", lotse_id=lotse_id, due_date=added.day)
+    return {
+        "held_day": added.day.isoformat(),
+        "held_key": key,
+        "held_version": found.run.version,
+        "note_entry": note,
+        "action_entry": action,
     }
 
 
