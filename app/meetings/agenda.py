@@ -136,18 +136,9 @@ class Agenda:
 
 def period(session: Session, meeting: Occurrence) -> tuple[datetime, bool]:
     """Where this meeting's period starts, and whether it is the first meeting."""
-    earlier = [
-        o
-        for o in service.occurrences(
-            session,
-            board_id=meeting.board_id,
-            start=meeting.day - LOOK_BACK,
-            end=meeting.day,
-        )
-        if not o.cancelled and o.starts_at < meeting.starts_at
-    ]
-    if earlier:
-        return earlier[-1].starts_at, False
+    before = service.previous(session, meeting, within=LOOK_BACK)
+    if before is not None:
+        return before.starts_at, False
     return meeting.starts_at - FIRST_PERIOD, True
 
 

@@ -235,6 +235,18 @@ def last_start(session: Session, *, board_id: int) -> datetime:
     return held[-1].starts_at if held else now - timedelta(days=14)
 
 
+def previous(session: Session, meeting: Occurrence, *, within: timedelta) -> Occurrence | None:
+    """The Lotsentreffen before this one that was not cancelled (looking back `within`)."""
+    earlier = [
+        o
+        for o in occurrences(
+            session, board_id=meeting.board_id, start=meeting.day - within, end=meeting.day
+        )
+        if not o.cancelled and o.starts_at < meeting.starts_at
+    ]
+    return earlier[-1] if earlier else None
+
+
 def find(session: Session, *, board_id: int, day: date) -> Occurrence:
     for occurrence in occurrences(session, board_id=board_id, start=day, end=day):
         if occurrence.day == day:

@@ -239,23 +239,9 @@ def _generated(
     return found
 
 
-def _previous(session: Session, board_id: int, meeting: Occurrence) -> Occurrence | None:
-    earlier = [
-        o
-        for o in service.occurrences(
-            session,
-            board_id=board_id,
-            start=meeting.day - log_agenda.LOOK_BACK,
-            end=meeting.day,
-        )
-        if not o.cancelled and o.starts_at < meeting.starts_at
-    ]
-    return earlier[-1] if earlier else None
-
-
 def _not_reached(session: Session, board_id: int, meeting: Occurrence) -> list[AgendaItem]:
     """Topics of the meeting before (held and closed) that it did not get to."""
-    before = _previous(session, board_id, meeting)
+    before = service.previous(session, meeting, within=log_agenda.LOOK_BACK)
     if before is None:
         return []
     run = get_run(session, board_id=board_id, day=before.day)
