@@ -1,10 +1,11 @@
 """Pages of a Lotsentreffen as it is held: arranging the agenda, meeting mode, the minutes."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter
 from sqlmodel import Session
@@ -33,6 +34,7 @@ router = APIRouter(include_in_schema=False)
 Key = Annotated[str, Form(pattern=POINT_KEY, max_length=12)]
 Text = Annotated[str, Form(max_length=2000)]
 Short = Annotated[str, Form(max_length=20)]
+Version = Annotated[int, Form(ge=0, le=1_000_000)]
 _ID = TypeAdapter(Id)
 _DAY = TypeAdapter(date)
 
@@ -106,31 +108,64 @@ def _page(
     return render(request, "meetings/session.html", context, block="session", status_code=status)
 
 
-def _run(
-    request: Request,
-    session: Session,
-    board: Board,
-    day: date,
-    principal: Principal,
-    action: Callable[[], object],
-    *,
-    runner: bool = True,
-    typed: dict[str, str] | None = None,
-    anchor: str = "",
-) -> Response:
-    def checked() -> object:
-        if runner:
-            sitting.check_runner(session, principal, board_id=ident(board), day=day)
-        return action()
+@dataclass
+class MeetingPost:
+    """A form post to a Lotsentreffen: run the change, then back to meeting mode, or meeting
+    mode again with the reason."""
 
-    return run_form(
-        session,
-        checked,
-        done=f"/boards/{ident(board)}/treffen/{day.isoformat()}/sitzung{anchor}",
-        refused=lambda error, status: _page(
-            request, session, board, day, principal, error=error, status=status, typed=typed
-        ),
-    )
+    request: Request
+    session: Session
+    board: Board
+    day: date
+    principal: Principal
+
+    @property
+    def actor(self) -> str:
+        return self.principal.name
+
+    def run(
+        self,
+        action: Callable[[], object],
+        *,
+        runner: bool = True,
+        typed: dict[str, str] | None = None,
+        anchor: str = "",
+        done: str | None = None,
+    ) -> Response:
+        """`runner`: only admins and the meeting's moderator may do this."""
+
+        def checked() -> object:
+            if runner:
+                sitting.check_runner(
+                    self.session, self.principal, board_id=ident(self.board), day=self.day
+                )
+            return action()
+
+        here = f"/boards/{ident(self.board)}/treffen/{self.day.isoformat()}"
+        return run_form(
+            self.session,
+            checked,
+            done=done or f"{here}/sitzung{anchor}",
+            refused=lambda error, status: _page(
+                self.request,
+                self.session,
+                self.board,
+                self.day,
+                self.principal,
+                error=error,
+                status=status,
+                typed=typed,
+            ),
+        )
+
+
+def _form(
+    request: Request, board: BoardDep, session: SessionDep, principal: Editor, day: date
+) -> MeetingPost:
+    return MeetingPost(request, session, board, day, principal)
+
+
+Posted = Annotated[MeetingPost, Depends(_form)]
 
 
 @router.get("/boards/{board_id}/treffen/{day}/sitzung", response_class=HTMLResponse)
@@ -143,39 +178,18 @@ def session_page(
 
 
 @router.post("/boards/{board_id}/treffen/{day}/punkte/verschieben")
-def move_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Editor,
-    day: date,
-    key: Key,
-    step: Annotated[int, Form(ge=-50, le=50)],
-) -> Response:
+def move_form(form: Posted, key: Key, step: Annotated[int, Form(ge=-50, le=50)]) -> Response:
     """A point one place up or down (before the meeting)."""
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
+    return form.run(
         lambda: sitting.move(
-            session, board=board, day=day, key=key, step=step, actor=principal.name
+            form.session, board=form.board, day=form.day, key=key, step=step, actor=form.actor
         ),
         anchor="#ablauf",
     )
 
 
 @router.post("/boards/{board_id}/treffen/{day}/punkte/zeit")
-def timebox_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Editor,
-    day: date,
-    key: Key,
-    minutes: Short = "",
-) -> Response:
+def timebox_form(form: Posted, key: Key, minutes: Short = "") -> Response:
     """How many minutes a point gets (empty: no limit)."""
 
     def action() -> object:
@@ -183,170 +197,100 @@ def timebox_form(
         if given and (not given.isdigit() or not 1 <= int(given) <= 240):
             raise InvalidInput("minutes", "give between 1 and 240 minutes")
         return sitting.timebox(
-            session,
-            board=board,
-            day=day,
+            form.session,
+            board=form.board,
+            day=form.day,
             key=key,
             minutes=int(given) if given else None,
-            actor=principal.name,
+            actor=form.actor,
         )
 
-    return _run(request, session, board, day, principal, action, anchor="#ablauf")
+    return form.run(action, anchor="#ablauf")
 
 
 @router.post("/boards/{board_id}/treffen/{day}/punkte/zusammenfuehren")
-def merge_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Editor,
-    day: date,
-    key: Key,
-    into: Key,
-) -> Response:
+def merge_form(form: Posted, key: Key, into: Key) -> Response:
     """Take one point into another."""
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
+    return form.run(
         lambda: sitting.merge(
-            session, board=board, day=day, key=key, into=into, actor=principal.name
+            form.session, board=form.board, day=form.day, key=key, into=into, actor=form.actor
         ),
         anchor="#ablauf",
     )
 
 
 @router.post("/boards/{board_id}/treffen/{day}/punkte/entfernen")
-def drop_form(
-    request: Request, board: BoardDep, session: SessionDep, principal: Editor, day: date, key: Key
-) -> Response:
+def drop_form(form: Posted, key: Key) -> Response:
     """Take a point off the agenda."""
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
-        lambda: sitting.drop(session, board=board, day=day, key=key, actor=principal.name),
+    return form.run(
+        lambda: sitting.drop(
+            form.session, board=form.board, day=form.day, key=key, actor=form.actor
+        ),
         anchor="#ablauf",
     )
 
 
 @router.post("/boards/{board_id}/treffen/{day}/moderation")
-def moderator_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Admin,
-    day: date,
-    moderator_id: Short = "",
-) -> Response:
+def moderator_form(form: Posted, _admin: Admin, moderator_id: Short = "") -> Response:
     """Who besides the admins runs this Lotsentreffen."""
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
+    return form.run(
         lambda: sitting.set_moderator(
-            session,
-            board=board,
-            day=day,
+            form.session,
+            board=form.board,
+            day=form.day,
             user_id=_optional_id(moderator_id, "moderator_id"),
-            actor=principal.name,
-        ),
+            actor=form.actor,
+        )
     )
 
 
 @router.post("/boards/{board_id}/treffen/{day}/beginnen")
-def start_form(
-    request: Request, board: BoardDep, session: SessionDep, principal: Editor, day: date
-) -> Response:
+def start_form(form: Posted) -> Response:
     """Begin the meeting: the agenda is fixed, the screen follows."""
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
-        lambda: sitting.start(session, board=board, day=day, actor=principal.name),
+    return form.run(
+        lambda: sitting.start(form.session, board=form.board, day=form.day, actor=form.actor)
     )
 
 
 @router.post("/boards/{board_id}/treffen/{day}/zeigen")
-def step_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Editor,
-    day: date,
-    key: Key,
-    version: Annotated[int, Form(ge=0, le=1_000_000)],
-) -> Response:
+def step_form(form: Posted, key: Key, version: Version) -> Response:
     """Show this point (next, previous, or any other) on every screen."""
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
+    return form.run(
         lambda: sitting.step(
-            session, board=board, day=day, key=key, version=version, actor=principal.name
-        ),
+            form.session,
+            board=form.board,
+            day=form.day,
+            key=key,
+            version=version,
+            actor=form.actor,
+        )
     )
 
 
 @router.post("/boards/{board_id}/treffen/{day}/schliessen")
-def close_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Editor,
-    day: date,
-    version: Annotated[int, Form(ge=0, le=1_000_000)],
-) -> Response:
+def close_form(form: Posted, version: Version) -> Response:
     """Close the meeting: the minutes are final."""
-
-    def action() -> object:
-        sitting.check_runner(session, principal, board_id=ident(board), day=day)
-        return sitting.close(session, board=board, day=day, version=version, actor=principal.name)
-
-    return run_form(
-        session,
-        action,
-        done=f"/boards/{ident(board)}/treffen/{day.isoformat()}/protokoll",
-        refused=lambda error, status: _page(
-            request, session, board, day, principal, error=error, status=status
+    return form.run(
+        lambda: sitting.close(
+            form.session, board=form.board, day=form.day, version=version, actor=form.actor
         ),
+        done=f"/boards/{ident(form.board)}/treffen/{form.day.isoformat()}/protokoll",
     )
 
 
 @router.post("/boards/{board_id}/treffen/{day}/anwesenheit")
 def attendance_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Editor,
-    day: date,
-    lotse_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
-    present: Short = "",
+    form: Posted, lotse_id: Annotated[int, Form(ge=1, le=2**31 - 1)], present: Short = ""
 ) -> Response:
     """Tick a lotse present, or not."""
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
+    return form.run(
         lambda: sitting.attend(
-            session,
-            board=board,
-            day=day,
+            form.session,
+            board=form.board,
+            day=form.day,
             lotse_id=lotse_id,
             present=present == "true",
-            actor=principal.name,
+            actor=form.actor,
         ),
         anchor="#anwesenheit",
     )
@@ -354,11 +298,7 @@ def attendance_form(
 
 @router.post("/boards/{board_id}/treffen/{day}/eintraege")
 def entry_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Editor,
-    day: date,
+    form: Posted,
     key: Key,
     kind: Annotated[EntryKind, Form()],
     text: Text,
@@ -367,23 +307,18 @@ def entry_form(
 ) -> Response:
     """A note (lotsen and admins), a decision or an action item (who runs the meeting)."""
     typed = {"text": text, "kind": kind.value, "lotse_id": lotse_id, "due_date": due_date}
-    runner = sitting.may_run(session, principal, board_id=ident(board), day=day)
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
+    runner = sitting.may_run(form.session, form.principal, board_id=ident(form.board), day=form.day)
+    return form.run(
         lambda: sitting.add_entry(
-            session,
-            board=board,
-            day=day,
+            form.session,
+            board=form.board,
+            day=form.day,
             key=key,
             kind=kind,
             text=_text(text),
             lotse_id=_optional_id(lotse_id, "lotse_id"),
             due_date=_optional_day(due_date, "due_date"),
-            actor=principal.name,
+            actor=form.actor,
         ),
         runner=not sitting.may_record(kind, runner=runner),
         typed=typed,
@@ -393,80 +328,44 @@ def entry_form(
 
 @router.post("/boards/{board_id}/treffen/{day}/eintraege/{entry_id}/berichtigen")
 def correct_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Editor,
-    day: date,
-    entry_id: PathId,
-    text: Text,
-    lotse_id: Short = "",
-    due_date: Short = "",
+    form: Posted, entry_id: PathId, text: Text, lotse_id: Short = "", due_date: Short = ""
 ) -> Response:
     """Correct an entry; after closing, the minutes get a new version."""
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
+    return form.run(
         lambda: sitting.correct_entry(
-            session,
-            board=board,
+            form.session,
+            board=form.board,
             entry_id=entry_id,
             text=_text(text),
             lotse_id=_optional_id(lotse_id, "lotse_id"),
             due_date=_optional_day(due_date, "due_date"),
-            actor=principal.name,
+            actor=form.actor,
         ),
         anchor="#eintraege",
     )
 
 
 @router.post("/boards/{board_id}/treffen/{day}/eintraege/{entry_id}/entfernen")
-def remove_entry_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Editor,
-    day: date,
-    entry_id: PathId,
-) -> Response:
+def remove_entry_form(form: Posted, entry_id: PathId) -> Response:
     """Take an entry out of the minutes (kept in the log)."""
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
-        lambda: sitting.remove_entry(session, board=board, entry_id=entry_id, actor=principal.name),
+    return form.run(
+        lambda: sitting.remove_entry(
+            form.session, board=form.board, entry_id=entry_id, actor=form.actor
+        ),
         anchor="#eintraege",
     )
 
 
 @router.post("/boards/{board_id}/treffen/{day}/eintraege/{entry_id}/massnahme")
-def action_card_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Editor,
-    day: date,
-    entry_id: PathId,
-    phase_id: Short = "",
-) -> Response:
+def action_card_form(form: Posted, entry_id: PathId, phase_id: Short = "") -> Response:
     """The action item becomes a new measure."""
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
+    return form.run(
         lambda: sitting.action_to_card(
-            session,
-            board=board,
+            form.session,
+            board=form.board,
             entry_id=entry_id,
             phase_id=_optional_id(phase_id, "phase_id"),
-            actor=principal.name,
+            actor=form.actor,
         ),
         anchor="#eintraege",
     )
@@ -474,51 +373,27 @@ def action_card_form(
 
 @router.post("/boards/{board_id}/treffen/{day}/eintraege/{entry_id}/naechster-schritt")
 def action_step_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Editor,
-    day: date,
-    entry_id: PathId,
-    annotation_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    form: Posted, entry_id: PathId, annotation_id: Annotated[int, Form(ge=1, le=2**31 - 1)]
 ) -> Response:
     """The action item becomes the next step of an open concern or resistance."""
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
+    return form.run(
         lambda: sitting.action_to_next_step(
-            session,
-            board=board,
+            form.session,
+            board=form.board,
             entry_id=entry_id,
             annotation_id=annotation_id,
-            actor=principal.name,
+            actor=form.actor,
         ),
         anchor="#eintraege",
     )
 
 
 @router.post("/boards/{board_id}/treffen/{day}/eintraege/{entry_id}/erledigt")
-def action_done_form(
-    request: Request,
-    board: BoardDep,
-    session: SessionDep,
-    principal: Editor,
-    day: date,
-    entry_id: PathId,
-    done: Short = "",
-) -> Response:
+def action_done_form(form: Posted, entry_id: PathId, done: Short = "") -> Response:
     """Tick an action item of an earlier meeting done (or open again)."""
-    return _run(
-        request,
-        session,
-        board,
-        day,
-        principal,
+    return form.run(
         lambda: sitting.action_done(
-            session, board=board, entry_id=entry_id, done=done == "true", actor=principal.name
+            form.session, board=form.board, entry_id=entry_id, done=done == "true", actor=form.actor
         ),
         anchor="#ablauf",
     )

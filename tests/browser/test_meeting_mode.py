@@ -6,13 +6,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlmodel import select
 
 from app.accounts import service as accounts
 from app.accounts.access import SESSION_COOKIE
 from app.accounts.models import Role
 from app.db import Database
 from app.meetings import service as meetings
-from app.meetings.models import AgendaItemCreate, MeetingAdd
+from app.meetings.models import AgendaItem, AgendaItemCreate, MeetingAdd, MeetingEntry
 from tests.browser.conftest import LiveServer
 from tests.browser.test_board import column, drag, seed
 from tests.browser.test_live import LIVE, screen_link
@@ -84,9 +85,26 @@ def test_the_screen_follows_the_cdo_while_lotsen_keep_working(
         "E-Rechnung · Prozessanalyse", timeout=LIVE
     )
 
-    # Back to the topic: a decision on it lands in the measure's Verlauf, and on the screen.
+    # A lotse typing a note in meeting mode keeps her words while the CDO steps back to the
+    # topic; the note goes to the point she was writing about.
+    notes = desk.new_page()
+    notes.goto(laptop)
+    expect(notes.locator("#live-status")).to_have_attribute("data-state", "live")
+    words = "Die Kämmerei braucht das Budget bis März."
+    typing = notes.locator("form.entry-form textarea[name=text]")
+    typing.fill(words)
     page.keyboard.press("1")
     expect(title).to_have_text("Schnittstelle zum Fachverfahren", timeout=LIVE)
+    notes.wait_for_timeout(1500)  # a re-render would have come by now
+    expect(typing).to_have_value(words)
+    expect(notes.locator("#aktuell-title")).to_have_text("Kämmerei")
+    notes.get_by_role("button", name="Hinzufügen").click()
+    expect(notes.locator("#aktuell-title")).to_have_text("Schnittstelle zum Fachverfahren")
+    with db.session() as session:
+        noted = session.exec(select(MeetingEntry).where(MeetingEntry.text == words)).one()
+        assert session.get(AgendaItem, noted.item_id).title == "Kämmerei"
+
+    # Back on the topic: a decision on it lands in the measure's Verlauf, and on the screen.
     form = page.locator("form.entry-form")
     form.get_by_label("Beschluss").check()
     form.get_by_label("Text", exact=True).fill("Die Schnittstelle wird 2027 ausgeschrieben.")
