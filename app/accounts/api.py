@@ -8,6 +8,7 @@ from app.accounts.models import (
     BoardAccess,
     ScreenLinkCreated,
     ScreenLinkRead,
+    ScreenLinkSettings,
     TokenCreate,
     TokenCreated,
     TokenRead,
@@ -127,6 +128,28 @@ def create_screen_link(
     url = f"{request.app.state.settings.base_url.rstrip('/')}/screen/{plain}"
     return ScreenLinkCreated(
         **ScreenLinkRead.model_validate(link).model_dump(), token=plain, url=url
+    )
+
+
+@router.patch("/boards/{board_id}/screen-links/{link_id}", response_model=ScreenLinkRead)
+def change_screen_link(
+    request: Request,
+    board: BoardDep,
+    link_id: PathId,
+    data: ScreenLinkSettings,
+    session: SessionDep,
+    principal: Admin,
+) -> object:
+    """What the screen shows: `board` (cards in large type, paging through what does not fit)
+    or `overview` (a department × phase matrix); the departments and phases (empty: all); how
+    many seconds a page stays; whether it turns to a Lotsentreffen while one is held."""
+    return tokens.update_screen_link(
+        session,
+        board_id=ident(board),
+        link_id=link_id,
+        data=data,
+        actor=principal.name,
+        ip=client_ip(request),
     )
 
 

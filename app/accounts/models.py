@@ -10,6 +10,7 @@ from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
+from app.events.models import JSONType
 from app.types import Email, Id, Name
 
 
@@ -66,6 +67,11 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class ScreenMode(StrEnum):
+    board = "board"  # the cards in large type, paging when they do not fit
+    overview = "overview"  # a department × phase matrix of counts
+
+
 class ScreenLink(SQLModel, table=True):
     """A revocable read-only link to one board, for the meeting-room screen."""
 
@@ -78,6 +84,12 @@ class ScreenLink(SQLModel, table=True):
     created_by: str = Field(sa_type=String(120))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the screen shows: its mode, and the departments and phases (empty: all).
+    mode: ScreenMode = Field(default=ScreenMode.board, sa_type=String(10))
+    department_ids: list[int] = Field(default_factory=list, sa_type=JSONType)
+    phase_ids: list[int] = Field(default_factory=list, sa_type=JSONType)
+    page_seconds: int = Field(default=15)
+    follows_meetings: bool = Field(default=True)
 
 
 class BoardMember(SQLModel, table=True):
@@ -185,6 +197,28 @@ class ScreenLinkRead(BaseModel):
     created_by: str
     created_at: datetime
     revoked_at: datetime | None
+    mode: ScreenMode = ScreenMode.board
+    department_ids: list[int] = []
+    phase_ids: list[int] = []
+    page_seconds: int = 15
+    follows_meetings: bool = True
+
+
+class ScreenLinkSettings(BaseModel):
+    """What one screen shows: its mode, the departments and phases (empty: all), how long a
+    page stays before the next, and whether it turns to a Lotsentreffen being held."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"mode": "board", "department_ids": [2, 5], "phase_ids": [1, 2, 3, 4, 5]}]
+        },
+    )
+    mode: ScreenMode = ScreenMode.board
+    department_ids: list[Id] = PydanticField(default_factory=list, max_length=100)
+    phase_ids: list[Id] = PydanticField(default_factory=list, max_length=100)
+    page_seconds: int = PydanticField(default=15, ge=5, le=300)
+    follows_meetings: bool = True
 
 
 class ScreenLinkCreated(ScreenLinkRead):

@@ -7,10 +7,12 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app import clock
-from app.accounts.models import ApiToken, ScreenLink, User
+from app.accounts.models import ApiToken, ScreenLink, ScreenLinkSettings, User
 from app.accounts.service import token_hash, touch
-from app.errors import NotFound
+from app.boards.models import Phase
+from app.errors import InvalidInput, NotFound
 from app.events import service as events
+from app.people.models import Department
 
 TOKEN_PREFIX = "lbt_"
 SCREEN_PREFIX = "lbs_"
@@ -19,6 +21,8 @@ TOKEN_CREATED = "token.created"
 TOKEN_REVOKED = "token.revoked"
 SCREEN_LINK_CREATED = "screen_link.created"
 SCREEN_LINK_REVOKED = "screen_link.revoked"
+SCREEN_LINK_CHANGED = "screen_link.changed"
+BOARD_SCREEN_CHANGED = "board.screen_changed"  # a board event: its screens re-render
 
 
 def create_token(session: Session, *, user: User, name: str, ip: str = "") -> tuple[str, ApiToken]:
@@ -122,6 +126,45 @@ def revoke_screen_link(
             {"ip": ip, "screen_link_id": link_id, "board_id": board_id},
         )
         events.commit(session)
+    return link
+
+
+def update_screen_link(
+    session: Session,
+    *,
+    board_id: int,
+    link_id: int,
+    data: ScreenLinkSettings,
+    actor: str,
+    ip: str = "",
+) -> ScreenLink:
+    """Change what a screen shows; the screen follows at once (an event of its board)."""
+    link = session.get(ScreenLink, link_id)
+    if link is None or link.board_id != board_id or link.revoked_at is not None:
+        raise NotFound("screen link", link_id)
+    board_phases = {p.id for p in session.exec(select(Phase).where(Phase.board_id == board_id))}
+    unknown = [i for i in data.phase_ids if i not in board_phases]
+    if unknown:
+        raise InvalidInput("phase_ids", "number %(id)s does not exist", id=unknown[0])
+    for department_id in data.department_ids:
+        if session.get(Department, department_id) is None:
+            raise InvalidInput("department_ids", "number %(id)s does not exist", id=department_id)
+    values = data.model_dump()
+    values["department_ids"] = sorted(set(data.department_ids))
+    values["phase_ids"] = sorted(set(data.phase_ids))
+    for field, value in values.items():
+        setattr(link, field, value)
+    session.add(link)
+    payload = {"ip": ip, "screen_link_id": link_id, "board_id": board_id, **values}
+    _audit(session, SCREEN_LINK_CHANGED, actor, payload)
+    events.append(
+        session,
+        board_id=board_id,
+        type=BOARD_SCREEN_CHANGED,
+        actor=actor,
+        payload={"screen_link_id": link_id},
+    )
+    events.commit(session)
     return link
 
 

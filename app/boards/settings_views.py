@@ -11,6 +11,7 @@ from sqlmodel import Session
 from app.accounts import members, tokens
 from app.accounts import service as accounts
 from app.accounts.access import Admin, Editor, client_ip
+from app.accounts.models import ScreenLinkSettings
 from app.boards import service
 from app.boards.models import Board, BoardCreate, BoardUpdate, PhaseCreate, PhaseUpdate
 from app.boards.presentation import BoardFilters
@@ -20,6 +21,7 @@ from app.cards.texts import error_message, validation_message
 from app.db import SessionDep, ident
 from app.errors import DomainError
 from app.events.models import Event
+from app.people import service as people
 from app.types import MAX_ID, PathId
 from app.web.deps import BoardDep
 from app.web.errors import status_for
@@ -53,6 +55,7 @@ def _page(
         "users": accounts.list_users(session),
         "member_ids": members.member_ids(session, board_id=board_id),
         "screen_links": tokens.list_screen_links(session, board_id=board_id),
+        "departments": [d for d in people.list_departments(session) if d.active],
         "new_screen_url": new_screen_url,
         "confirm_removal": confirm_removal,
         "confirm_archive": confirm_archive,
@@ -398,6 +401,42 @@ def screen_link_form(
     )
     url = f"{request.app.state.settings.base_url.rstrip('/')}/screen/{plain}"
     return _page(request, session, board, new_screen_url=url)
+
+
+@router.post("/boards/{board_id}/screen-links/{link_id}/settings")
+def screen_link_settings_form(
+    request: Request,
+    board: BoardDep,
+    session: SessionDep,
+    principal: Admin,
+    link_id: PathId,
+    mode: Annotated[str, Form(max_length=10)] = "board",
+    department_ids: Annotated[list[str] | None, Form()] = None,
+    phase_ids: Annotated[list[str] | None, Form()] = None,
+    page_seconds: Annotated[str, Form(max_length=5)] = "15",
+    follows_meetings: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """What one screen shows: mode, departments, phases, paging, Lotsentreffen."""
+    values = {
+        "mode": mode,
+        "department_ids": (department_ids or [])[:100],
+        "phase_ids": (phase_ids or [])[:100],
+        "page_seconds": page_seconds.strip() or "15",
+        "follows_meetings": follows_meetings == "true",
+    }
+    return _apply(
+        request,
+        session,
+        board,
+        lambda: tokens.update_screen_link(
+            session,
+            board_id=ident(board),
+            link_id=link_id,
+            data=ScreenLinkSettings.model_validate(values),
+            actor=principal.name,
+            ip=client_ip(request),
+        ),
+    )
 
 
 @router.post("/boards/{board_id}/screen-links/{link_id}/revoke")

@@ -72,6 +72,9 @@ def field_label(field: str) -> str:
         "present": _("Present"),
         "done": _("Done"),
         "day": _("Date"),
+        "mode": _("Mode"),
+        "department_ids": _("Departments"),
+        "page_seconds": _("Seconds per page"),
     }
     return labels.get(field, field)
 

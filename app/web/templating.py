@@ -1,8 +1,11 @@
 """Jinja2 templates with block fragments, translations and German formatting."""
 
+import re
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
+import pyphen
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup, escape
 
@@ -22,6 +25,29 @@ def is_overdue(value: date | None) -> bool:
     if value is None:
         return False
     return value < clock.now().astimezone(get_settings().zone).date()
+
+
+SOFT_HYPHEN = "\u00ad"
+LONG_LETTERS = re.compile(r"[^\W\d_]{10,}")  # shorter words always fit a screen column
+
+
+@lru_cache(maxsize=1)
+def _german() -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang="de_DE", left=3, right=3)
+
+
+@lru_cache(maxsize=8192)
+def _hyphenated(word: str) -> str:
+    return str(_german().inserted(word, hyphen=SOFT_HYPHEN))
+
+
+def hyphenate(text: str) -> str:
+    """Soft hyphens at the German syllable breaks of long words: a narrow column (the wall
+    screen's large type) breaks such a word with a hyphen instead of cutting it anywhere.
+    Only runs of letters: "Test/Pilot" or "E-Akte" keep their own break points."""
+    if SOFT_HYPHEN in text:
+        return text
+    return LONG_LETTERS.sub(lambda found: _hyphenated(found.group(0)), text)
 
 
 def days_since(value: datetime | None) -> int:
@@ -75,6 +101,7 @@ templates.env.filters["weekday"] = i18n.weekday_format
 templates.env.filters["number"] = i18n.number_format
 templates.env.filters["duration"] = i18n.duration_format
 templates.env.filters["days_since"] = days_since
+templates.env.filters["hyphenate"] = hyphenate
 templates.env.tests["overdue"] = is_overdue
 templates.env.filters["change_label"] = change_label
 templates.env.filters["excerpt"] = excerpt

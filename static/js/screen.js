@@ -1,11 +1,9 @@
-// The meeting-room screen: a clock, and a layout that shows every phase without scrolling.
-// Text is as large as the number of cards allows; a crowded phase gets more columns.
+// The meeting-room screen: a clock, and card titles legible from five metres that never shrink;
+// phases and cards that do not fit are shown page by page on a timer, with a page indicator.
 (function () {
   "use strict";
 
-  const LINE = 1.25; // line height of card text
-  const CARD_LINES = 3; // title (two lines) and one line of department and lotse
-  const MIN_COLUMN_EMS = 10; // a card column narrower than this many characters is unreadable
+  const MIN_COLUMN_EMS = 10.5; // a column narrower than this many title sizes is unreadable
 
   function tick() {
     const clock = document.getElementById("screen-clock");
@@ -18,61 +16,136 @@
     clock.setAttribute("datetime", now.toISOString());
   }
 
-  function overflowing(view) {
-    return Array.prototype.some.call(view.querySelectorAll(".phase"), function (phase) {
-      return phase.scrollHeight > phase.clientHeight + 1;
-    });
-  }
+  // --- paging: large type that never shrinks; what does not fit comes page by page ------
+  let pages = [];
+  let current = 0;
+  let timer = null;
+  let seconds = 0;
 
-  function fit() {
+  function boardView() {
     const view = document.getElementById("board-view");
-    const main = document.getElementById("main");
-    if (!view || !main) return;
-    const board = view.querySelector(".board");
-    const phases = Array.prototype.slice.call(view.querySelectorAll(".phase"));
-    if (!board || !phases.length) return;
-    const counts = phases.map(function (phase) {
-      return phase.querySelectorAll(".card-item").length;
+    return view && view.classList.contains("screen-board") ? view : null;
+  }
+
+  function showOnly(phases, members) {
+    phases.forEach(function (phase) { phase.hidden = members.indexOf(phase) < 0; });
+  }
+
+  function cardsOf(phase) {
+    return Array.prototype.slice.call(phase.querySelectorAll(".card-item"));
+  }
+
+  function split(phase) {
+    // The cards of one column, in pages of what fits under its header.
+    const list = phase.querySelector(".phase__cards");
+    const items = cardsOf(phase);
+    items.forEach(function (item) { item.hidden = false; });
+    const room = list.clientHeight;
+    const gap = parseFloat(window.getComputedStyle(list).rowGap) || 0;
+    const ranges = [];
+    let start = 0;
+    let used = 0;
+    items.forEach(function (item, index) {
+      const height = item.getBoundingClientRect().height;
+      if (index > start && used + height > room + 1) {
+        ranges.push([start, index]);
+        start = index;
+        used = 0;
+      }
+      used += height + gap;
     });
-    // The board takes what the tally of open annotations below it leaves.
-    const width = main.clientWidth;
-    const height = board.clientHeight;
-    const gap = Math.max(6, Math.round(height / 150));
-    let largest = Math.max(12, Math.floor(height / 32));
-    const smallest = Math.max(9, Math.floor(height / 110));
-    // Estimate, then check against the real layout (a long phase name may wrap).
-    for (let tries = 0; tries < 6; tries += 1) {
-      const size = layout(view, board, phases, counts, width, height, gap, largest, smallest);
-      if (size <= smallest || !overflowing(view)) return;
-      largest = size - 1;
+    if (items.length) ranges.push([start, items.length]);
+    return ranges;
+  }
+
+  function paginate() {
+    const view = boardView();
+    if (!view) { stop(); return; }
+    const board = view.querySelector(".board");
+    const phases = Array.prototype.slice.call(view.querySelectorAll(".phase")).filter(function (phase) {
+      return !phase.dataset.off;
+    });
+    if (!board || !phases.length) return;
+    const em = parseFloat(window.getComputedStyle(view).fontSize);
+    const fitting = Math.max(1, Math.floor(board.clientWidth / (MIN_COLUMN_EMS * em)));
+    const groups = Math.ceil(phases.length / Math.min(fitting, phases.length));
+    const size = Math.ceil(phases.length / groups);
+    const found = [];
+    for (let group = 0; group < groups; group += 1) {
+      const members = phases.slice(group * size, (group + 1) * size);
+      showOnly(phases, members);
+      board.style.setProperty("--page-columns", String(members.length));
+      const splits = members.map(split);
+      const count = Math.max.apply(null, [1].concat(splits.map(function (s) { return s.length; })));
+      for (let index = 0; index < count; index += 1) {
+        found.push({ members: members, ranges: splits.map(function (s) { return s[index] || null; }), phases: phases });
+      }
+    }
+    pages = found;
+    if (current >= pages.length) current = 0;
+    show();
+    schedule(view);
+  }
+
+  function show() {
+    const view = boardView();
+    const page = pages[current];
+    if (!view || !page) return;
+    showOnly(page.phases, page.members);
+    view.querySelector(".board").style.setProperty("--page-columns", String(page.members.length));
+    page.members.forEach(function (phase, column) {
+      const range = page.ranges[column];
+      const items = cardsOf(phase);
+      items.forEach(function (item, index) {
+        item.hidden = !range || index < range[0] || index >= range[1];
+      });
+      const more = phase.querySelector(".phase__more");
+      if (more) more.textContent = range && range[1] < items.length ? "▼" : "";
+    });
+    const indicator = document.getElementById("screen-page");
+    if (indicator) {
+      indicator.hidden = pages.length < 2;
+      indicator.textContent = (indicator.dataset.text || "{page} / {pages}")
+        .replace("{page}", String(current + 1))
+        .replace("{pages}", String(pages.length));
     }
   }
 
-  function layout(view, board, phases, counts, width, height, gap, largest, smallest) {
-    let chosen = null;
-    for (let size = largest; size >= smallest; size -= 1) {
-      const cardHeight = Math.ceil(size * LINE * CARD_LINES + size * 0.9);
-      const headerHeight = Math.ceil(size * 3.6); // phase name and count (see app.css)
-      const rows = Math.max(1, Math.floor((height - headerHeight + gap) / (cardHeight + gap)));
-      const columns = counts.map(function (n) { return Math.max(1, Math.ceil(n / rows)); });
-      const total = columns.reduce(function (a, b) { return a + b; }, 0);
-      const columnWidth = (width - gap * (total + phases.length)) / total;
-      chosen = { size: size, rows: rows, columns: columns, cardHeight: cardHeight };
-      if (columnWidth >= size * MIN_COLUMN_EMS) break;
+  function schedule(view) {
+    const wanted = pages.length > 1 ? Math.max(5, Number(view.dataset.pageSeconds) || 15) : 0;
+    if (wanted === seconds && (timer || !wanted)) return;
+    stop();
+    seconds = wanted;
+    if (wanted) {
+      timer = window.setInterval(function () {
+        current = (current + 1) % pages.length;
+        show();
+      }, wanted * 1000);
     }
-    view.style.setProperty("--screen-font", chosen.size + "px");
-    view.style.setProperty("--screen-gap", gap + "px");
-    view.style.setProperty("--card-height", chosen.cardHeight + "px");
-    board.style.gridTemplateColumns = chosen.columns
-      .map(function (n) { return "minmax(0, " + n + "fr)"; })
-      .join(" ");
-    phases.forEach(function (phase, index) {
-      const list = phase.querySelector(".phase__cards");
-      list.style.setProperty("--rows", String(chosen.rows));
-      list.style.setProperty("--columns", String(chosen.columns[index]));
-    });
-    return chosen.size;
   }
+
+  function stop() {
+    if (timer) window.clearInterval(timer);
+    timer = null;
+    seconds = 0;
+  }
+
+  function turn(step) {
+    // A keyboard or presenter remote at the screen pages by hand; the timer starts anew.
+    if (pages.length < 2) return;
+    current = (current + step + pages.length) % pages.length;
+    show();
+    const view = boardView();
+    if (view) { stop(); schedule(view); }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key === "ArrowRight" || event.key === "PageDown" || event.key === " ") turn(1);
+    else if (event.key === "ArrowLeft" || event.key === "PageUp") turn(-1);
+    else return;
+    event.preventDefault();
+  });
 
   let pending = false;
   function refit() {
@@ -80,13 +153,13 @@
     pending = true;
     window.requestAnimationFrame(function () {
       pending = false;
-      fit();
+      paginate();
     });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     tick();
-    fit();
+    paginate();
     window.setInterval(tick, 10000);
     window.addEventListener("resize", refit);
     document.addEventListener("lotsenboard:live-applied", refit);

@@ -452,6 +452,18 @@ FORMS: dict[str, list[Bad]] = {
     "/boards/{board_id}/screen-links": [
         Bad("/boards/{board}/screen-links", {"name": "x" * 2000}, "Die Eingabe ist ungültig")
     ],
+    "/boards/{board_id}/screen-links/{link_id}/settings": [
+        Bad(
+            "/boards/{board}/screen-links/{link}/settings",
+            {"mode": "board", "page_seconds": "1"},
+            "Sekunden je Seite: mindestens 5",
+        ),
+        Bad(
+            "/boards/{board}/screen-links/{link}/settings",
+            {"mode": "board", "department_ids": "{missing}"},
+            "Fachbereiche: Nummer 999999 gibt es nicht",
+        ),
+    ],
     "/boards/{board_id}/screen-links/{link_id}/revoke": [
         Bad("/boards/{board}/screen-links/{missing}/revoke", {}, "gibt es nicht")
     ],

@@ -117,7 +117,8 @@ def test_a_screen_gets_its_own_board_read_only_and_nothing_else(
     response = screen.get(f"/boards/{ids['board']}/live", params={"card": [ids["c"]]})
     assert response.status_code == 200
     html = response.json()["cards"][0]["html"]
-    assert "Mängelmelder" in html and "href" not in html  # the wall screen has no controls
+    # The wall screen has no controls; its titles break at German syllables (soft hyphens).
+    assert "Män\u00adgel\u00admel\u00adder" in html and "href" not in html
     assert screen.get(f"/boards/{ids['other']}/live", params={"card": 1}).status_code == 404
     anonymous = anon_client.get(
         f"/boards/{ids['board']}/live", params={"card": 1}, headers={"Accept": "application/json"}

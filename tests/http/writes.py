@@ -149,6 +149,11 @@ WRITES: dict[str, Write] = {
         "POST", f"{BOARD}/screen-links", {"name": "TV"}, {"name": 5}, ("name",), "name"
     ),
     "revoke screen link": Write("DELETE", f"{BOARD}/screen-links/{{link_id}}"),
+    "set what a screen shows": Write(
+        "PATCH", f"{BOARD}/screen-links/{{link_id}}",
+        {"mode": "overview", "phase_ids": ["@phase_id"]}, {"mode": "bunt"}, (), None,
+        {"phase_ids": [UNKNOWN]},
+    ),
     "set meeting rhythm": Write(
         "PUT", f"{BOARD}/meeting-series", {"first_date": "2030-01-08", "start_time": "09:30"},
         {"interval_weeks": "zwei"}, ("first_date",), "location",
