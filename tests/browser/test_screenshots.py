@@ -5,6 +5,7 @@ from playwright.sync_api import Browser, expect
 
 from app.db import Database
 from app.demo import load_demo
+from app.meetings import sitting
 from tests.browser.conftest import OUTPUT, LiveServer, logged_in_context
 
 
@@ -43,4 +44,27 @@ def test_demo_board_screenshots(
         "12 offen, 13 gelöst oder zurückgezogen"
     )
     page.screenshot(path=str(OUTPUT / f"demo-annotations-{width}x{height}.png"), full_page=True)
+    context.close()
+
+
+def test_the_minutes_print_on_a4_without_navigation(
+    browser: Browser, live_server: LiveServer, db: Database
+) -> None:
+    assert load_demo(db)
+    with db.session() as session:
+        held = max(sitting.runs(session, board_id=1), key=lambda run: run.day)
+    # A4 at 96 dpi, as the browser lays out a printed page.
+    context = logged_in_context(browser, live_server, db, width=794, height=1123)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/boards/1/treffen/{held.day.isoformat()}/protokoll")
+    page.emulate_media(media="print")
+    expect(page.locator(".minutes h1")).to_contain_text("Protokoll des Lotsentreffens am")
+    for hidden in (".site-header", ".site-footer", ".minutes__tools"):
+        expect(page.locator(hidden)).to_be_hidden()
+    expect(page.locator(".minutes__facts")).to_contain_text("Anwesend")
+    assert page.locator(".minutes__point").count() >= 6
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "demo-minutes-print-a4.png"), full_page=True)
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
     context.close()
