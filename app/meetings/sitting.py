@@ -777,17 +777,7 @@ def action_to_card(
             actor=actor,
         )
         entry.result_card_id = card.id
-        session.add(entry)
-        _log(
-            session,
-            board_id,
-            names.MEETING_ACTION_TAKEN,
-            actor,
-            entry.day,
-            card_id=card.id,
-            entry=_entry_json(entry),
-            card_id_created=card.id,
-        )
+        _taken(session, entry, actor, card_id=ident(card), card_id_created=card.id)
     return card
 
 
@@ -805,30 +795,37 @@ def action_to_next_step(
             raise InvalidInput("annotation_id", "number %(id)s does not exist", id=annotation_id)
         if annotation.status not in OPEN_STATUSES:
             raise Conflict("this concern or resistance is closed", field="annotation_id")
-        annotations.update_annotation(
-            session,
-            annotation_id=annotation_id,
-            data=AnnotationUpdate(
-                version=annotation.version,
-                next_step=entry.text[:500],
-                next_step_lotse_id=entry.lotse_id,
-                next_step_date=entry.due_date,
-            ),
-            actor=actor,
-        )
+        step = (entry.text[:500], entry.lotse_id, entry.due_date)
+        if step != (annotation.next_step, annotation.next_step_lotse_id, annotation.next_step_date):
+            annotations.update_annotation(
+                session,
+                annotation_id=annotation_id,
+                data=AnnotationUpdate(
+                    version=annotation.version,
+                    next_step=step[0],
+                    next_step_lotse_id=step[1],
+                    next_step_date=step[2],
+                ),
+                actor=actor,
+            )
         entry.result_annotation_id = annotation_id
-        session.add(entry)
-        _log(
-            session,
-            board_id,
-            names.MEETING_ACTION_TAKEN,
-            actor,
-            entry.day,
-            card_id=card.id,
-            entry=_entry_json(entry),
-            annotation_id=annotation_id,
-        )
+        _taken(session, entry, actor, card_id=ident(card), annotation_id=annotation_id)
     return annotation
+
+
+def _taken(session: Session, entry: MeetingEntry, actor: str, *, card_id: int, **what: Any) -> None:
+    """An action item taken on: an event of the measure it became or concerns."""
+    session.add(entry)
+    _log(
+        session,
+        entry.board_id,
+        names.MEETING_ACTION_TAKEN,
+        actor,
+        entry.day,
+        card_id=card_id,
+        entry=_entry_json(entry),
+        **what,
+    )
 
 
 def action_done(

@@ -329,3 +329,38 @@ def test_only_admins_and_the_moderator_run_the_meeting(
             sitting.set_moderator(session, board=board, day=FIRST, user_id=viewer.id, actor=ACTOR)
         assert not sitting.may_record(EntryKind.decision, runner=False)
         assert sitting.may_record(EntryKind.note, runner=False)
+
+
+def test_an_action_item_that_repeats_the_next_step_is_taken_on_all_the_same(
+    session: Session, world: dict[str, Any]
+) -> None:
+    board, anna, topic_key = world["board"], world["anna"], f"t{world['topic'].id}"
+    with clock.frozen_at(at(11, 3, 10)):
+        sitting.start(session, board=board, day=FIRST, actor=ACTOR)
+        taken = []
+        for _ in range(2):
+            action = sitting.add_entry(
+                session,
+                board=board,
+                day=FIRST,
+                key=topic_key,
+                kind=EntryKind.action,
+                text="Datenschutzbeauftragte einbinden",
+                lotse_id=anna.id,
+                due_date=date(2026, 11, 14),
+                actor=ACTOR,
+            )
+            sitting.action_to_next_step(
+                session,
+                board=board,
+                entry_id=action.id,
+                annotation_id=world["concern"].id,
+                actor=ACTOR,
+            )
+            taken.append(action.id)
+    for entry_id in taken:
+        entry = sitting.entry_of(session, board=board, entry_id=entry_id)
+        assert entry.result_annotation_id == world["concern"].id
+    concern = session.get(Annotation, world["concern"].id)
+    session.refresh(concern)
+    assert concern.version == 2  # changed once: the second step said the same
