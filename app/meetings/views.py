@@ -106,7 +106,7 @@ def _agenda_page(
         "error": error,
         "typed": typed or {},
     }
-    return render(request, "meetings/agenda.html", context, status_code=status)
+    return render(request, "meetings/agenda.html", context, block="agenda", status_code=status)
 
 
 @router.post("/boards/{board_id}/treffen/{day}/themen")

@@ -58,6 +58,23 @@ def test_the_screen_follows_the_cdo_while_lotsen_keep_working(
     expect(screen.locator("#live-status")).to_have_attribute("data-state", "live")
     expect(screen.locator(".wall__title")).to_have_count(0)
 
+    # The agenda page follows the board live: a topic brought in and taken off again.
+    lotse = desk.new_page()
+    lotse.goto(f"{live_server.url}/boards/{ids['board']}/treffen/{day}")
+    expect(lotse.locator("#live-status")).to_have_attribute("data-state", "live")
+    with db.session(write=True) as session:
+        late = meetings.add_item(
+            session,
+            board_id=ids["board"],
+            day=added.day,
+            data=AgendaItemCreate(title="Fördermittel beantragen"),
+            actor="Jana Kuhn",
+        )
+    expect(lotse.locator("#themen")).to_contain_text("Fördermittel beantragen", timeout=LIVE)
+    with db.session(write=True) as session:
+        meetings.remove_item(session, board_id=ids["board"], item_id=late.id, actor="Dana Weber")
+    expect(lotse.locator("#themen")).not_to_contain_text("Fördermittel", timeout=LIVE)
+
     laptop = f"{live_server.url}/boards/{ids['board']}/treffen/{day}/sitzung"
     page.goto(laptop)
     expect(page.locator(".session__points li")).to_have_count(3)
@@ -75,7 +92,6 @@ def test_the_screen_follows_the_cdo_while_lotsen_keep_working(
     expect(title).to_have_text("Kämmerei", timeout=LIVE)
 
     # A lotse moves a measure at her desk: the screen and the laptop show its new phase.
-    lotse = desk.new_page()
     lotse.goto(f"{live_server.url}/boards/{ids['board']}")
     expect(lotse.locator("#live-status")).to_have_attribute("data-state", "live")
     drag(lotse, ids["b"], ids["second"])
