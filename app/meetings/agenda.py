@@ -149,6 +149,17 @@ def build(
     assert board.id is not None
     start, first = period(session, meeting)
     end = end or meeting.starts_at
+    ordered = report(session, board=board, start=start, end=end)
+    brought = service.list_items(session, board_id=board.id, day=meeting.day)
+    return Agenda(board, meeting, start, end, first, board.stuck_after_days, ordered, brought)
+
+
+def report(
+    session: Session, *, board: Board, start: datetime, end: datetime
+) -> list[DepartmentAgenda]:
+    """What the log shows for [start, end), per department that has something to show,
+    departments by name, measures without a department last. Also the weekly digest's."""
+    assert board.id is not None
     phases = {p.id: p for p in list_phases(session, board_id=board.id)}
     cards = {c.id: c for c in session.exec(select(Card).where(Card.board_id == board.id)).all()}
     logged = list(
@@ -268,12 +279,10 @@ def build(
     for entry in parts.values():
         entry.blocked.sort(key=lambda b: b.since)
         entry.stuck.sort(key=lambda s: s.quiet_since)
-    ordered = sorted(
+    return sorted(
         parts.values(),
         key=lambda p: (p.department is None, p.department.name if p.department else ""),
     )
-    brought = service.list_items(session, board_id=board.id, day=meeting.day)
-    return Agenda(board, meeting, start, end, first, board.stuck_after_days, ordered, brought)
 
 
 def _items(log: figures.Log, measure: Any, texts: dict[Any, str]) -> dict[int, Item]:
@@ -358,28 +367,9 @@ def as_json(agenda: Agenda) -> dict[str, Any]:
     }
 
 
-def _section(title: str, entries: list[str]) -> list[str]:
-    return ["", f"### {title} ({len(entries)})", *entries] if entries else []
-
-
 def as_markdown(agenda: Agenda, base_url: str) -> str:
     """The agenda as Markdown (for the CLI, to paste into an invitation), in the set language."""
     base = base_url.rstrip("/")
-
-    def link(measure: Measure) -> str:
-        return f"[{measure.title}]({base}/cards/{measure.card_id})"
-
-    def item(entry: Item, with_age: bool = False) -> str:
-        notes = link(entry.measure)
-        if with_age:
-            days = entry.age(agenda.end).days
-            notes += ", " + ngettext("open for %(num)s day", "open for %(num)s days", days)
-        head = f"**{kind_label(entry.kind)}** · {severity_label(entry.severity)}"
-        if entry.blocks:
-            head += f" · {_('blocks the measure')}"
-        first_line = entry.text.splitlines()[0] if entry.text else ""
-        return f"- {head}: {first_line} ({notes})"
-
     start, end = datetime_format(agenda.start, "short"), datetime_format(agenda.end, "short")
     when = when_format(agenda.meeting.starts_at)
     if agenda.first:
@@ -402,49 +392,75 @@ def as_markdown(agenda: Agenda, base_url: str) -> str:
             lines.append(f"- {entry.title}{about} – {entry.proposed_by}")
     if agenda.empty:
         lines += ["", _("Nothing has happened on this board in this period.")]
+    for part in agenda.departments:
+        if not part.empty:
+            lines += department_markdown(
+                part, base_url=base, end=agenda.end, stuck_after_days=agenda.stuck_after_days
+            )
+    return "\n".join(lines) + "\n"
+
+
+def department_markdown(
+    part: DepartmentAgenda, *, base_url: str, end: datetime, stuck_after_days: int, level: int = 2
+) -> list[str]:
+    """One department's report as Markdown lines, each measure linked (agenda and digest)."""
+    base = base_url.rstrip("/")
+
+    def link(measure: Measure) -> str:
+        return f"[{measure.title}]({base}/cards/{measure.card_id})"
+
+    def item(entry: Item, with_age: bool = False) -> str:
+        notes = link(entry.measure)
+        if with_age:
+            days = entry.age(end).days
+            notes += ", " + ngettext("open for %(num)s day", "open for %(num)s days", days)
+        head = f"**{kind_label(entry.kind)}** · {severity_label(entry.severity)}"
+        if entry.blocks:
+            head += f" · {_('blocks the measure')}"
+        first_line = entry.text.splitlines()[0] if entry.text else ""
+        return f"- {head}: {first_line} ({notes})"
+
+    def section(title: str, entries: list[str]) -> list[str]:
+        return ["", f"{'#' * (level + 1)} {title} ({len(entries)})", *entries] if entries else []
+
+    department = part.department
+    name = f"{department.code} {department.name}" if department else _("No department")
+    lines = ["", f"{'#' * level} {name}"]
+    lines += section(_("New measures"), [f"- {link(m)}" for m in part.new])
+    lines += section(_("Moved"), [f"- {link(x.measure)}: {' → '.join(x.path)}" for x in part.moved])
+    lines += section(_("Done"), [f"- {link(m)}" for m in part.done])
+    lines += section(_("Concerns and resistances raised"), [item(x) for x in part.raised])
+    lines += section(_("Still open, oldest first"), [item(x, True) for x in part.still_open])
+    lines += section(_("Resolved"), [item(x) for x in part.resolved])
+    blocked = [
+        f"- {link(b.measure)}: "
+        + _(
+            "blocked since %(date)s (%(duration)s)",
+            date=datetime_format(b.since, "short"),
+            duration=duration_format(b.lasting),
+        )
+        for b in part.blocked
+    ]
+    lines += section(_("Blocked"), blocked)
+    stuck = [
+        f"- {link(x.measure)}: "
+        + _(
+            "in %(phase)s, last change %(date)s",
+            phase=x.phase,
+            date=date_format(x.quiet_since, "medium"),
+        )
+        for x in part.stuck
+    ]
     stuck_title = ngettext(
         "No change for %(num)s day or more",
         "No change for %(num)s days or more",
-        agenda.stuck_after_days,
+        stuck_after_days,
     )
-    for part in agenda.departments:
-        if part.empty:
-            continue
-        department = part.department
-        name = f"{department.code} {department.name}" if department else _("No department")
-        lines += ["", f"## {name}"]
-        lines += _section(_("New measures"), [f"- {link(m)}" for m in part.new])
-        lines += _section(
-            _("Moved"), [f"- {link(x.measure)}: {' → '.join(x.path)}" for x in part.moved]
-        )
-        lines += _section(_("Done"), [f"- {link(m)}" for m in part.done])
-        lines += _section(_("Concerns and resistances raised"), [item(x) for x in part.raised])
-        lines += _section(_("Still open, oldest first"), [item(x, True) for x in part.still_open])
-        lines += _section(_("Resolved"), [item(x) for x in part.resolved])
-        blocked = [
-            f"- {link(b.measure)}: "
-            + _(
-                "blocked since %(date)s (%(duration)s)",
-                date=datetime_format(b.since, "short"),
-                duration=duration_format(b.lasting),
-            )
-            for b in part.blocked
-        ]
-        lines += _section(_("Blocked"), blocked)
-        stuck = [
-            f"- {link(x.measure)}: "
-            + _(
-                "in %(phase)s, last change %(date)s",
-                phase=x.phase,
-                date=date_format(x.quiet_since, "medium"),
-            )
-            for x in part.stuck
-        ]
-        lines += _section(stuck_title, stuck)
-        breaches = [
-            f"- {link(b.measure)}: "
-            + _("into %(phase)s on %(date)s", phase=b.phase, date=datetime_format(b.at, "short"))
-            for b in part.breaches
-        ]
-        lines += _section(_("Over a WIP limit"), breaches)
-    return "\n".join(lines) + "\n"
+    lines += section(stuck_title, stuck)
+    breaches = [
+        f"- {link(b.measure)}: "
+        + _("into %(phase)s on %(date)s", phase=b.phase, date=datetime_format(b.at, "short"))
+        for b in part.breaches
+    ]
+    lines += section(_("Over a WIP limit"), breaches)
+    return lines
