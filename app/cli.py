@@ -20,6 +20,8 @@ from app.accounts.models import Role, UserCreate
 from app.boards import service as boards
 from app.cards.texts import error_message, validation_message
 from app.db import Database
+from app.digest import content as digest_content
+from app.digest import text as digest_text
 from app.errors import DomainError
 from app.meetings import agenda
 from app.meetings import service as meetings
@@ -63,6 +65,8 @@ token_cli = typer.Typer(cls=_Group, help="Persönliche API-Tokens.", no_args_is_
 cli.add_typer(token_cli, name="token")
 meeting_cli = typer.Typer(cls=_Group, help="Lotsentreffen.", no_args_is_help=True)
 cli.add_typer(meeting_cli, name="meeting")
+digest_cli = typer.Typer(cls=_Group, help="Wochenübersicht.", no_args_is_help=True)
+cli.add_typer(digest_cli, name="digest")
 CLI_ACTOR = "CLI"
 
 
@@ -262,6 +266,43 @@ def meeting_agenda(
                 found = meetings.find(session, board_id=board_id, day=wanted)
             built = agenda.build(session, board=board, meeting=found)
             typer.echo(agenda.as_markdown(built, get_settings().base_url), nl=False)
+    except DomainError as error:
+        _fail(error_message(error))
+    finally:
+        db.dispose()
+
+
+@digest_cli.command("preview", cls=_Command)
+def digest_preview(
+    email: Annotated[
+        str | None,
+        typer.Option(help="An wen (E-Mail-Adresse eines Kontos); sonst das erste Admin-Konto."),
+    ] = None,
+    week: Annotated[
+        str | None,
+        typer.Option(help="Kalenderwoche wie 2026-W48; sonst die vergangene Woche."),
+    ] = None,
+) -> None:
+    """Gibt den Textteil der Wochenübersicht eines Kontos aus."""
+    db = _database()
+    try:
+        with db.session() as session:
+            chosen = digest_content.week_of(week)
+            if email is None:
+                admins = [
+                    u for u in accounts.list_users(session) if u.active and u.role == Role.admin
+                ]
+                user = admins[0] if admins else None
+            else:
+                user = accounts.find_user(session, email=email)
+            if user is None:
+                _fail(f"Kein Konto: {email}" if email else "Es gibt noch kein Admin-Konto.")
+                return
+            found = digest_content.for_user(session, user=user, week=chosen)
+            base = get_settings().base_url.rstrip("/")
+            typer.echo(f"Betreff: {digest_text.subject(found)}\n")
+            text = digest_text.as_text(found, base_url=base, settings_url=f"{base}/account")
+            typer.echo(text, nl=False)
     except DomainError as error:
         _fail(error_message(error))
     finally:

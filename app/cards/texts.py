@@ -75,6 +75,7 @@ def field_label(field: str) -> str:
         "mode": _("Mode"),
         "department_ids": _("Departments"),
         "page_seconds": _("Seconds per page"),
+        "week": _("Calendar week"),
     }
     return labels.get(field, field)
 

@@ -123,6 +123,17 @@ def test_migrate_then_demo_twice_loads_the_demo_once(fresh_url: str) -> None:
     assert runner.invoke(cli, ["meeting", "agenda", "99"]).exit_code == 2
     wrong = runner.invoke(cli, ["meeting", "agenda", "1", "--day", "gestern"])
     assert wrong.exit_code == 2 and "Kein Datum" in wrong.output
+    # The weekly digest of the last week, as the CDO would receive it.
+    digest = runner.invoke(cli, ["digest", "preview"])
+    assert digest.exit_code == 0, digest.output
+    assert digest.output.startswith("Betreff: Wochenübersicht KW ")
+    assert (
+        "Guten Tag Dana Weber (CDO)," in digest.output and "\n# Maßnahmen 2026\n" in digest.output
+    )
+    unknown = runner.invoke(cli, ["digest", "preview", "--email", "niemand@musterstadt.de"])
+    assert unknown.exit_code == 2 and "Kein Konto" in unknown.output
+    bad_week = runner.invoke(cli, ["digest", "preview", "--week", "2026-W54"])
+    assert bad_week.exit_code == 2 and "Kalenderwoche" in bad_week.output
 
 
 def _free_port() -> int:
@@ -223,7 +234,9 @@ def test_create_user_links_a_lotse_and_reset_password_prints_a_one_time_link(
     assert "Gibt einen einmaligen Link aus" in runner.invoke(cli, ["--help"]).output
 
 
-@pytest.mark.parametrize("command", [[], ["create-user"], ["token"], ["token", "create"]])
+@pytest.mark.parametrize(
+    "command", [[], ["create-user"], ["token"], ["token", "create"], ["digest", "preview"]]
+)
 def test_the_help_speaks_german_throughout(command: list[str]) -> None:
     """Not only the texts of the commands: the panels, markers and the help option too."""
     shown = runner.invoke(cli, [*command, "--help"]).output
