@@ -20,6 +20,7 @@ from app.boards import views as boards_views
 from app.cards import api as cards_api
 from app.cards import views as cards_views
 from app.db import Database
+from app.digest import views as digest_views
 from app.events import api as events_api
 from app.meetings import api as meetings_api
 from app.meetings import mode_api as meeting_mode_api
@@ -56,6 +57,7 @@ PAGE_ROUTERS = (
     annotations_views.router,
     meetings_views.router,
     meeting_mode_views.router,
+    digest_views.router,
     people_views.router,
     pages_views.router,
     accounts_views.router,

@@ -15,8 +15,16 @@ from app.accounts.models import (
 from app.annotations.models import Annotation, AnnotationCategory, AnnotationNote
 from app.boards.models import Board, Phase
 from app.cards.models import Card, CardTag
+from app.digest.models import DigestSubscription
 from app.events.models import Event
-from app.meetings.models import AgendaItem, Meeting, MeetingFeed, MeetingSeries
+from app.meetings.models import (
+    AgendaItem,
+    Meeting,
+    MeetingEntry,
+    MeetingFeed,
+    MeetingRun,
+    MeetingSeries,
+)
 from app.pages.models import Feedback, SiteText
 from app.people.models import Department, Lotse
 
@@ -33,13 +41,16 @@ __all__ = [
     "Card",
     "CardTag",
     "Department",
+    "DigestSubscription",
     "Event",
     "Feedback",
     "LoginFailure",
     "LoginSession",
     "Lotse",
     "Meeting",
+    "MeetingEntry",
     "MeetingFeed",
+    "MeetingRun",
     "MeetingSeries",
     "PasswordReset",
     "Phase",

@@ -41,6 +41,10 @@ class Week:
         return date.fromisocalendar(self.year, self.number, 1)
 
     @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    @property
     def start(self) -> datetime:
         return datetime.combine(self.monday, time(0, 0), tzinfo=get_settings().zone)
 

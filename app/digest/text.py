@@ -1,7 +1,5 @@
 """The digest's text part: plain text a mail program shows as it is (Markdown-like)."""
 
-from datetime import timedelta
-
 from app.digest.content import Digest
 from app.meetings.agenda import department_markdown
 from app.web.i18n import date_format, ngettext, when_format
@@ -27,7 +25,7 @@ def as_text(digest: Digest, *, base_url: str, settings_url: str) -> str:
         "week %(number)s, %(start)s to %(end)s",
         number=week.number,
         start=date_format(week.monday, "medium"),
-        end=date_format(week.monday + timedelta(days=6), "medium"),
+        end=date_format(week.sunday, "medium"),
     )
     lines = [
         _("Hello %(name)s,", name=digest.name),

@@ -338,6 +338,7 @@ PAGES: dict[str, list[str]] = {
         "/boards/{board}/treffen/{meeting_day}/sitzung",
         "/boards/{board}/treffen/{held_day}/sitzung",
     ],
+    "/wochenuebersicht/abbestellen/{token}": ["/wochenuebersicht/abbestellen/{reset}"],
     "/boards/{board_id}/treffen/{day}/protokoll": ["/boards/{board}/treffen/{held_day}/protokoll"],
     "/boards/{board_id}/treffen/{day}/protokoll.md": [
         "/boards/{board}/treffen/{held_day}/protokoll.md"
@@ -348,7 +349,12 @@ PAGES: dict[str, list[str]] = {
 }
 # Not pages: probes for the load balancer, the calendar feed for calendar programs.
 NOT_PAGES = {"/healthz", "/readyz", "/kalender/{token}.ics"}
-ANONYMOUS = {"/login", "/passwort/{token}", "/screen/{token}"}
+ANONYMOUS = {
+    "/login",
+    "/passwort/{token}",
+    "/screen/{token}",
+    "/wochenuebersicht/abbestellen/{token}",
+}
 
 
 def _page_routes(method: str) -> set[str]:
@@ -723,6 +729,9 @@ FORMS: dict[str, list[Bad]] = {
     ],
     "/boards/{board_id}/treffen-kalender/widerrufen": [
         Bad("/boards/{board}/treffen-kalender/widerrufen", {}, "gibt es nicht mehr"),
+    ],
+    "/wochenuebersicht/abbestellen/{token}": [
+        Bad("/wochenuebersicht/abbestellen/gefälscht", {}, "ungültig", client=_logged_out)
     ],
     "/settings/users/{user_id}/reset": [
         Bad("/settings/users/{missing}/reset", {}, "gibt es nicht")

@@ -26,6 +26,7 @@ PUBLIC = {
     "/screen/{token}",
     "/kalender/{token}.ics",
     "/passwort/{token}",
+    "/wochenuebersicht/abbestellen/{token}",
     "/openapi.json",
     "/api/docs",
     "/api/docs/oauth2-redirect",

@@ -42,6 +42,7 @@ TABLES = {
     "agenda_item",
     "meeting_run",
     "meeting_entry",
+    "digest_subscription",
 }
 
 
