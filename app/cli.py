@@ -21,6 +21,7 @@ from app.boards import service as boards
 from app.cards.texts import error_message, validation_message
 from app.db import Database
 from app.digest import content as digest_content
+from app.digest import sending as digest_sending
 from app.digest import text as digest_text
 from app.errors import DomainError
 from app.meetings import agenda
@@ -65,6 +66,7 @@ token_cli = typer.Typer(cls=_Group, help="Persönliche API-Tokens.", no_args_is_
 cli.add_typer(token_cli, name="token")
 meeting_cli = typer.Typer(cls=_Group, help="Lotsentreffen.", no_args_is_help=True)
 cli.add_typer(meeting_cli, name="meeting")
+LEASE_SECONDS = 15 * 60  # longer than a week's sending takes
 digest_cli = typer.Typer(cls=_Group, help="Wochenübersicht.", no_args_is_help=True)
 cli.add_typer(digest_cli, name="digest")
 CLI_ACTOR = "CLI"
@@ -303,6 +305,42 @@ def digest_preview(
             typer.echo(f"Betreff: {digest_text.subject(found)}\n")
             text = digest_text.as_text(found, base_url=base, settings_url=f"{base}/account")
             typer.echo(text, nl=False)
+    except DomainError as error:
+        _fail(error_message(error))
+    finally:
+        db.dispose()
+
+
+@digest_cli.command("send", cls=_Command)
+def digest_send(
+    week: Annotated[
+        str | None,
+        typer.Option(help="Kalenderwoche wie 2026-W48; sonst die vergangene Woche."),
+    ] = None,
+) -> None:
+    """Sendet die Wochenübersicht an alle, die sie noch nicht haben (zweimal aufgerufen:
+    niemand bekommt sie doppelt). Für Cron, wenn nicht die App selbst sendet."""
+    settings = get_settings()
+    if not digest_sending.configured(settings):
+        _fail("Kein Mailserver eingestellt (LOTSENBOARD_SMTP_HOST, LOTSENBOARD_MAIL_FROM).")
+        return
+    db = _database()
+    try:
+        chosen = digest_content.week_of(week)
+        who = digest_sending.holder()
+        if not digest_sending.take_lease(db, who=who, seconds=LEASE_SECONDS):
+            _fail("Die Wochenübersicht wird gerade von einem anderen Prozess gesendet.")
+            return
+        outcome = digest_sending.send_week(
+            db, week=chosen, settings=settings, mailer=digest_sending.smtp_mailer(settings)
+        )
+        typer.echo(
+            f"{chosen.label}: {len(outcome.sent)} gesendet, {len(outcome.failed)} später erneut, "
+            f"{len(outcome.refused)} abgewiesen, {len(outcome.skipped)} ohne Neuigkeiten "
+            f"ausgelassen, {len(outcome.uncertain)} ungewiss."
+        )
+        for email in outcome.refused:
+            typer.echo(f"Abgewiesen (wird nicht erneut versucht): {email}")
     except DomainError as error:
         _fail(error_message(error))
     finally:

@@ -1,6 +1,7 @@
 """The application factory."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,8 @@ from app.boards import views as boards_views
 from app.cards import api as cards_api
 from app.cards import views as cards_views
 from app.db import Database
+from app.digest import schedule as digest_schedule
+from app.digest import sending as digest_sending
 from app.digest import views as digest_views
 from app.events import api as events_api
 from app.meetings import api as meetings_api
@@ -66,6 +69,8 @@ PAGE_ROUTERS = (
     realtime_views.router,
 )
 
+log = logging.getLogger("lotsenboard")
+
 
 def all_routes() -> list[tuple[str, APIRoute]]:
     """Every route with its full path (for the route-wide security tests)."""
@@ -83,9 +88,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         listener = None
         if app.state.db.broker in ("postgres", "redis"):
             listener = asyncio.create_task(Relay(app.state.db).run())
+        digest = None
+        if digest_sending.configured(settings):
+            digest = asyncio.create_task(digest_schedule.run(app.state.db, settings))
+        else:
+            log.warning(
+                "No mail server set (LOTSENBOARD_SMTP_HOST, LOTSENBOARD_MAIL_FROM): "
+                "the weekly digest is not sent"
+            )
         yield
-        if listener is not None:
-            listener.cancel()
+        for task in (listener, digest):
+            if task is not None:
+                task.cancel()
         app.state.db.dispose()
 
     app = FastAPI(

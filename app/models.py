@@ -15,7 +15,7 @@ from app.accounts.models import (
 from app.annotations.models import Annotation, AnnotationCategory, AnnotationNote
 from app.boards.models import Board, Phase
 from app.cards.models import Card, CardTag
-from app.digest.models import DigestSubscription
+from app.digest.models import DigestDelivery, DigestSubscription, JobLease
 from app.events.models import Event
 from app.meetings.models import (
     AgendaItem,
@@ -41,9 +41,11 @@ __all__ = [
     "Card",
     "CardTag",
     "Department",
+    "DigestDelivery",
     "DigestSubscription",
     "Event",
     "Feedback",
+    "JobLease",
     "LoginFailure",
     "LoginSession",
     "Lotse",

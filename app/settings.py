@@ -61,6 +61,18 @@ class Settings(BaseSettings):
     kommune: str = Field(
         default="", max_length=120, description="The municipality's name, atop the minutes."
     )
+    smtp_host: str = Field(default="", description="Mail server; empty: no mail is sent.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_security: str = Field(default="starttls", pattern=r"^(none|starttls|ssl)$")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from: str = Field(default="", description="Sender of the weekly digest.")
+    digest_schedule: str = Field(
+        default="Mon 07:00",
+        pattern=r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="When the weekly digest goes out (board time zone).",
+    )
     language: str = Field(
         default="de",
         pattern=r"^(de|en|auto)$",

@@ -136,17 +136,26 @@ def for_user(
         for board in list_boards(session)
         if can_read_board(session, principal, board) and (not board_ids or board.id in board_ids)
     ]
-    return _digest(session, user.name, user.email, week, readable, department_ids or [])
+    return for_boards(
+        session,
+        name=user.name,
+        email=user.email,
+        week=week,
+        boards=readable,
+        department_ids=department_ids or [],
+    )
 
 
-def _digest(
+def for_boards(
     session: Session,
+    *,
     name: str,
     email: str,
     week: Week,
     boards: list[Board],
     department_ids: list[int],
 ) -> Digest:
+    """The digest over these boards, narrowed to these departments (empty: all)."""
     found = Digest(name, email, week)
     for board in boards:
         parts = agenda.report(session, board=board, start=week.start, end=week.end)

@@ -134,6 +134,9 @@ def test_migrate_then_demo_twice_loads_the_demo_once(fresh_url: str) -> None:
     assert unknown.exit_code == 2 and "Kein Konto" in unknown.output
     bad_week = runner.invoke(cli, ["digest", "preview", "--week", "2026-W54"])
     assert bad_week.exit_code == 2 and "Kalenderwoche" in bad_week.output
+    # Without a mail server the digest is not sent, and says so.
+    unsent = runner.invoke(cli, ["digest", "send"])
+    assert unsent.exit_code == 2 and "Kein Mailserver eingestellt" in unsent.output
 
 
 def _free_port() -> int:

@@ -43,6 +43,8 @@ TABLES = {
     "meeting_run",
     "meeting_entry",
     "digest_subscription",
+    "digest_delivery",
+    "job_lease",
 }
 
 
