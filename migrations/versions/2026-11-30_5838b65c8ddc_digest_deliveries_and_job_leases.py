@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "5838b65c8ddc"
 down_revision: str | None = "4d4ba601d4b7"
 branch_labels: str | Sequence[str] | None = None
