@@ -194,12 +194,7 @@ def send_week(db: Database, *, week: Week, settings: Settings, mailer: Mailer) -
 def _kept(session: Session, row: DigestDelivery) -> bool:
     """Commit the row; False when a row for this recipient and week appeared meanwhile."""
     session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return False
-    return True
+    return _committed(session)
 
 
 def _hand_over(mailer: Mailer, message: EmailMessage) -> tuple[DeliveryStatus, str]:
@@ -243,6 +238,7 @@ def take_lease(db: Database, *, name: str = LEASE, who: str, seconds: float) -> 
 
 
 def _committed(session: Session) -> bool:
+    """Commit; False when another process wrote the same unique row first."""
     try:
         session.commit()
     except IntegrityError:
