@@ -16,12 +16,15 @@ from app.accounts.access import (
     SESSION_COOKIE,
     Admin,
     Reader,
+    can_read_board,
     client_ip,
 )
 from app.accounts.models import Role, UserCreate, UserUpdate
+from app.boards.service import list_boards
 from app.cards.texts import error_message
 from app.db import DatabaseDep, SessionDep
-from app.errors import DomainError
+from app.digest import subscriptions
+from app.errors import DomainError, InvalidInput
 from app.people import service as people
 from app.types import PathId
 from app.web.errors import status_for
@@ -140,6 +143,7 @@ def _account_page(
     new_token: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    user = service.get_user(session, user_id=principal.user_id) if principal.user_id else None
     context = {
         "tokens": tokens.list_tokens(session, user_id=principal.user_id)
         if principal.user_id
@@ -147,8 +151,53 @@ def _account_page(
         "new_token": new_token,
         "error": error,
         "saved": "saved" in request.query_params,
+        "digest": subscriptions.choice_of(session, user) if user else None,
+        "digest_boards": _readable_boards(session, principal),
+        "departments": [d for d in people.list_departments(session) if d.active],
     }
     return render(request, "accounts/account.html", context, status_code=status)
+
+
+def _readable_boards(session: Session, principal: Any) -> list[Any]:
+    return [b for b in list_boards(session) if can_read_board(session, principal, b)]
+
+
+@router.post("/account/wochenuebersicht")
+def digest_form(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    active: Annotated[str, Form(max_length=5)] = "",
+    board_ids: Annotated[list[str] | None, Form()] = None,
+    department_ids: Annotated[list[str] | None, Form()] = None,
+    skip_empty: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """The own weekly digest: whether, which boards and departments, empty weeks or not."""
+    try:
+        user = service.get_user(session, user_id=principal.user_id or 0)
+        choice = subscriptions.Choice(
+            active=active == "true",
+            board_ids=_ids((board_ids or [])[:100], "board_ids"),
+            department_ids=_ids((department_ids or [])[:100], "department_ids"),
+            skip_empty=skip_empty == "true",
+        )
+        readable = {b.id for b in _readable_boards(session, principal) if b.id is not None}
+        subscriptions.choose(session, user=user, choice=choice, board_ids=readable)
+    except DomainError as error:
+        session.rollback()
+        return _account_page(
+            request, session, principal, error=error_message(error), status=status_for(error)
+        )
+    return see_other("/account#wochenuebersicht")
+
+
+def _ids(values: list[str], field: str) -> list[int]:
+    found = []
+    for value in values:
+        if not value.isdigit() or len(value) > 9:
+            raise InvalidInput(field, "number %(id)s does not exist", id=value[:20])
+        found.append(int(value))
+    return found
 
 
 @router.get("/account", response_class=HTMLResponse)

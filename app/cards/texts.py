@@ -76,6 +76,7 @@ def field_label(field: str) -> str:
         "department_ids": _("Departments"),
         "page_seconds": _("Seconds per page"),
         "week": _("Calendar week"),
+        "board_ids": _("Boards"),
     }
     return labels.get(field, field)
 

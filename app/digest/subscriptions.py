@@ -1,7 +1,7 @@
 """Who gets the weekly digest: accounts (in by default for admins and lotsen) and external
 recipients an admin adds; one-click unsubscribe by a signed, single-purpose token."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, col, select
@@ -9,11 +9,13 @@ from sqlmodel import Session, col, select
 from app import clock
 from app.accounts.models import Role, User
 from app.digest.models import DigestSubscription
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.events import service as events
+from app.people.models import Department
 
 UNSUBSCRIBE_SALT = "lotsenboard.digest.unsubscribe"  # a token good for nothing else
 DIGEST_UNSUBSCRIBED = "digest.unsubscribed"
+DIGEST_CHOSEN = "digest.chosen"
 
 
 @dataclass(frozen=True)
@@ -133,3 +135,46 @@ def _email_of(session: Session, row: DigestSubscription, key: str) -> str:
         user = session.get(User, row.user_id)
         return user.email.lower() if user else ""
     return row.email.lower()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An account's digest as its settings page shows it."""
+
+    active: bool
+    board_ids: list[int]
+    department_ids: list[int]
+    skip_empty: bool
+
+
+def choice_of(session: Session, user: User) -> Choice:
+    row = _by_user(session).get(user.id or 0)
+    if row is None:
+        return Choice(user.role in (Role.admin, Role.lotse), [], [], False)
+    return Choice(row.active, list(row.board_ids), list(row.department_ids), row.skip_empty)
+
+
+def choose(session: Session, *, user: User, choice: Choice, board_ids: set[int]) -> None:
+    """Keep an account's choice; `board_ids`: the boards it may read (the only ones it may
+    pick). Departments must exist."""
+    unknown = [i for i in choice.board_ids if i not in board_ids]
+    if unknown:
+        raise InvalidInput("board_ids", "number %(id)s does not exist", id=unknown[0])
+    for department_id in choice.department_ids:
+        if session.get(Department, department_id) is None:
+            raise InvalidInput("department_ids", "number %(id)s does not exist", id=department_id)
+    row = _by_user(session).get(user.id or 0) or DigestSubscription(user_id=user.id)
+    row.active = choice.active
+    row.board_ids = sorted(set(choice.board_ids))
+    row.department_ids = sorted(set(choice.department_ids))
+    row.skip_empty = choice.skip_empty
+    row.updated_at = clock.now()
+    session.add(row)
+    events.append(
+        session,
+        board_id=None,
+        type=DIGEST_CHOSEN,
+        actor=user.name,
+        payload={"recipient": f"u{user.id}", **asdict(choice)},
+    )
+    events.commit(session)

@@ -561,6 +561,14 @@ FORMS: dict[str, list[Bad]] = {
             "mindestens 10 Zeichen",
         ),
     ],
+    "/account/wochenuebersicht": [
+        Bad(
+            "/account/wochenuebersicht",
+            {"active": "true", "department_ids": "{missing}"},
+            "Fachbereiche: Nummer 999999 gibt es nicht",
+        ),
+        Bad("/account/wochenuebersicht", {"board_ids": "x"}, "Boards: Nummer x gibt es nicht"),
+    ],
     "/account/tokens": [Bad("/account/tokens", {"name": "x" * 2000}, "Die Eingabe ist ungültig")],
     "/account/tokens/{token_id}/revoke": [
         Bad("/account/tokens/{missing}/revoke", {}, "gibt es nicht")
