@@ -21,6 +21,7 @@ from app.boards import views as boards_views
 from app.cards import api as cards_api
 from app.cards import views as cards_views
 from app.db import Database
+from app.digest import admin as digest_admin
 from app.digest import schedule as digest_schedule
 from app.digest import sending as digest_sending
 from app.digest import views as digest_views
@@ -61,6 +62,7 @@ PAGE_ROUTERS = (
     meetings_views.router,
     meeting_mode_views.router,
     digest_views.router,
+    digest_admin.router,
     people_views.router,
     pages_views.router,
     accounts_views.router,

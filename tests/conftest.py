@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -28,6 +29,7 @@ from app.main import create_app
 from app.models import metadata
 from app.settings import Settings
 from tests.factories import make_user
+from tests.mailserver import Inbox, free_port
 
 ENGINE = os.environ.get("LOTSENBOARD_TEST_DB", "sqlite")
 # "gw0", "gw1", … in an xdist worker: a database left over names the worker that made it.
@@ -200,3 +202,34 @@ def client(app, admin: User, db: Database) -> TestClient:  # type: ignore[no-unt
     with db.session() as session:
         plain, _token = tokens.create_token(session, user=admin, name="tests")
     return TestClient(app, headers={"Authorization": f"Bearer {plain}"})
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def inbox(smtp_port: int) -> Iterator[Inbox]:
+    """A real SMTP server on 127.0.0.1 for the test; what it accepted."""
+    found = Inbox()
+    server = Controller(found, hostname="127.0.0.1", port=smtp_port)
+    server.start()
+    yield found
+    server.stop()
+
+
+@pytest.fixture
+def mailing(settings: Settings, smtp_port: int) -> Settings:
+    """Settings that send through that server, with links to the instance's public address."""
+    return settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_port,
+            "smtp_security": "none",
+            "smtp_timeout_seconds": 5.0,
+            "mail_from": "Lotsenboard <lotsen@musterstadt.de>",
+            "base_url": "https://lotsen.musterstadt.de",
+            "secret_key": "digest-test-secret",
+        }
+    )

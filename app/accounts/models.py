@@ -35,6 +35,8 @@ class User(SQLModel, table=True):
     active: bool = Field(default=True)
     # The lotse record of the same person, if the account belongs to one.
     lotse_id: int | None = Field(default=None, foreign_key="lotse.id", unique=True)
+    # Chosen on the site; mails go out in it. Empty: the instance's language.
+    language: str = Field(default="", sa_type=String(2))
     password_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

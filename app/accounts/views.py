@@ -171,8 +171,10 @@ def digest_form(
     board_ids: Annotated[list[str] | None, Form()] = None,
     department_ids: Annotated[list[str] | None, Form()] = None,
     skip_empty: Annotated[str, Form(max_length=5)] = "",
+    language: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """The own weekly digest: whether, which boards and departments, empty weeks or not."""
+    """The own weekly digest: whether, which boards and departments, empty weeks or not, and
+    in which language."""
     try:
         user = service.get_user(session, user_id=principal.user_id or 0)
         choice = subscriptions.Choice(
@@ -180,6 +182,7 @@ def digest_form(
             board_ids=_ids((board_ids or [])[:100], "board_ids"),
             department_ids=_ids((department_ids or [])[:100], "department_ids"),
             skip_empty=skip_empty == "true",
+            language=language,
         )
         readable = {b.id for b in _readable_boards(session, principal) if b.id is not None}
         subscriptions.choose(session, user=user, choice=choice, board_ids=readable)

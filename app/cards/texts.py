@@ -77,6 +77,8 @@ def field_label(field: str) -> str:
         "page_seconds": _("Seconds per page"),
         "week": _("Calendar week"),
         "board_ids": _("Boards"),
+        "language": _("Language"),
+        "to": _("Address"),
     }
     return labels.get(field, field)
 

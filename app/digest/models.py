@@ -20,6 +20,7 @@ class DigestSubscription(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="user.id", unique=True)
     email: str = Field(default="", sa_type=String(254))  # externals only
     name: str = Field(default="", sa_type=String(120))  # externals only
+    language: str = Field(default="", sa_type=String(2))  # externals only; empty: the default
     active: bool = Field(default=True)
     board_ids: list[int] = Field(default_factory=list, sa_type=JSONType)  # empty: all
     department_ids: list[int] = Field(default_factory=list, sa_type=JSONType)  # empty: all

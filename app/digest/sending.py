@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -31,7 +33,10 @@ from app.digest import content, mail
 from app.digest.content import Digest, Week
 from app.digest.models import DeliveryStatus, DigestDelivery, JobLease
 from app.digest.subscriptions import Recipient, recipients
+from app.errors import Conflict, NotFound
+from app.events import service as events
 from app.settings import Settings
+from app.web.i18n import gettext, speaking
 
 log = logging.getLogger("lotsenboard.digest")
 
@@ -39,9 +44,11 @@ LEASE = "digest"
 STALE_SENDING = timedelta(minutes=10)  # a `sending` row older than this lost its process
 FIRST_RETRY = timedelta(minutes=5)
 LAST_RETRY = timedelta(hours=6)
+DIGEST_SENT_AGAIN = "digest.sent_again"
 PERMANENT = 500  # SMTP replies from 500 on: the address will not take the mail
 
 Mailer = Callable[[EmailMessage], None]
+AGAIN = (DeliveryStatus.failed, DeliveryStatus.refused, DeliveryStatus.uncertain)
 
 
 @dataclass
@@ -119,9 +126,33 @@ def _delivery(session: Session, key: str, week: Week) -> DigestDelivery | None:
     ).first()
 
 
-def send_week(db: Database, *, week: Week, settings: Settings, mailer: Mailer) -> Outcome:
-    """Send the week's digest to everyone who has not had it; retry those whose time has come.
-    Safe to run again and again (the CLI, the schedule): a sent mail is never sent twice."""
+def message_for(
+    session: Session, recipient: Recipient, week: Week, settings: Settings
+) -> tuple[Digest, EmailMessage]:
+    """The recipient's digest and mail, in the recipient's language."""
+    with speaking(recipient.language):
+        found = digest_of(session, recipient, week)
+        message = mail.build(
+            found,
+            recipient,
+            base_url=settings.base_url,
+            mail_from=settings.mail_from,
+            secret=settings.resolved_secret_key(),
+        )
+    return found, message
+
+
+def send_week(
+    db: Database,
+    *,
+    week: Week,
+    settings: Settings,
+    mailer: Mailer,
+    only: set[str] | None = None,
+) -> Outcome:
+    """Send the week's digest to everyone (or those `only` names) who has not had it; retry
+    those whose time has come. Safe to run again and again (the CLI, the schedule, an admin):
+    a sent mail is never sent twice."""
     outcome = Outcome()
     now = clock.now()
     with db.session(write=True) as session:
@@ -139,8 +170,9 @@ def send_week(db: Database, *, week: Week, settings: Settings, mailer: Mailer) -
             outcome.uncertain.append(row.email)
         session.commit()
         everyone = recipients(session)
-    secret = settings.resolved_secret_key()
     for recipient in everyone:
+        if only is not None and recipient.key not in only:
+            continue
         with db.session(write=True) as session:
             existing = _delivery(session, recipient.key, week)
             if existing is not None and (
@@ -148,7 +180,7 @@ def send_week(db: Database, *, week: Week, settings: Settings, mailer: Mailer) -
                 or (existing.next_attempt_at is not None and existing.next_attempt_at > now)
             ):
                 continue
-            found = digest_of(session, recipient, week)
+            found, message = message_for(session, recipient, week, settings)
             row = existing or DigestDelivery(recipient=recipient.key, week=week.label, email="")
             row.email = recipient.email
             row.updated_at = now
@@ -158,13 +190,6 @@ def send_week(db: Database, *, week: Week, settings: Settings, mailer: Mailer) -
                     continue
                 outcome.skipped.append(recipient.email)
                 continue
-            message = mail.build(
-                found,
-                recipient,
-                base_url=settings.base_url,
-                mail_from=settings.mail_from,
-                secret=secret,
-            )
             row.status = DeliveryStatus.sending
             row.attempts += 1
             row.message_id = str(message["Message-ID"])
@@ -189,6 +214,53 @@ def send_week(db: Database, *, week: Week, settings: Settings, mailer: Mailer) -
             if status != DeliveryStatus.sent:
                 log.warning("digest %s to %s: %s (%s)", week.label, recipient.email, status, error)
     return outcome
+
+
+def send_again(
+    db: Database, *, delivery_id: int, settings: Settings, mailer: Mailer, actor: str
+) -> Outcome:
+    """An admin's decision to send a delivery that failed, was refused or is uncertain once
+    more, now (the admin has checked the address or the mail server, or accepts that an
+    uncertain one may arrive twice). A sent or skipped delivery is not sent again."""
+    with db.session(write=True) as session:
+        row = session.get(DigestDelivery, delivery_id)
+        if row is None:
+            raise NotFound("delivery", delivery_id)
+        if row.status not in AGAIN:
+            raise Conflict("only a failed, refused or uncertain delivery can be sent again")
+        row.status = DeliveryStatus.failed
+        row.next_attempt_at = None
+        session.add(row)
+        events.append(
+            session,
+            board_id=None,
+            type=DIGEST_SENT_AGAIN,
+            actor=actor,
+            payload={"recipient": row.recipient, "week": row.week},
+        )
+        events.commit(session)
+        key, label = row.recipient, row.week
+    return send_week(db, week=content.week_of(label), settings=settings, mailer=mailer, only={key})
+
+
+def test_mail(settings: Settings, *, to: str, mailer: Mailer) -> str:
+    """Hand one short mail to the configured server; the server's complaint, or empty."""
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = gettext("Lotsenboard test mail")
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Date"] = format_datetime(clock.now())
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(
+        gettext(
+            "This mail shows that Lotsenboard can send through %(host)s. "
+            "The weekly summary goes out the same way.",
+            host=settings.smtp_host,
+        )
+        + "\n"
+    )
+    status, error = _hand_over(mailer, message)
+    return "" if status == DeliveryStatus.sent else error
 
 
 def _kept(session: Session, row: DigestDelivery) -> bool:

@@ -2,20 +2,27 @@
 recipients an admin adds; one-click unsubscribe by a signed, single-purpose token."""
 
 from dataclasses import asdict, dataclass
+from typing import Literal
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 from sqlmodel import Session, col, select
 
 from app import clock
 from app.accounts.models import Role, User
 from app.digest.models import DigestSubscription
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.events import service as events
 from app.people.models import Department
+from app.types import Email, Id, Name
+from app.web.i18n import LANGUAGES
 
 UNSUBSCRIBE_SALT = "lotsenboard.digest.unsubscribe"  # a token good for nothing else
 DIGEST_UNSUBSCRIBED = "digest.unsubscribed"
 DIGEST_CHOSEN = "digest.chosen"
+DIGEST_EXTERNAL_SAVED = "digest.external_saved"
+DIGEST_EXTERNAL_REMOVED = "digest.external_removed"
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,7 @@ class Recipient:
     board_ids: list[int]
     department_ids: list[int]
     skip_empty: bool
+    language: str = ""  # empty: the instance's language
 
 
 def _by_user(session: Session) -> dict[int, DigestSubscription]:
@@ -36,6 +44,32 @@ def _by_user(session: Session) -> dict[int, DigestSubscription]:
         select(DigestSubscription).where(col(DigestSubscription.user_id).is_not(None))
     )
     return {row.user_id: row for row in rows if row.user_id is not None}
+
+
+def _of_user(user: User, row: DigestSubscription | None) -> Recipient:
+    return Recipient(
+        f"u{user.id}",
+        user.name,
+        user.email,
+        user,
+        list(row.board_ids) if row else [],
+        list(row.department_ids) if row else [],
+        row.skip_empty if row else False,
+        user.language,
+    )
+
+
+def _of_external(row: DigestSubscription) -> Recipient:
+    return Recipient(
+        f"x{row.id}",
+        row.name,
+        row.email,
+        None,
+        list(row.board_ids),
+        list(row.department_ids),
+        row.skip_empty,
+        row.language,
+    )
 
 
 def recipients(session: Session) -> list[Recipient]:
@@ -46,37 +80,115 @@ def recipients(session: Session) -> list[Recipient]:
     for user in session.exec(select(User).where(col(User.active).is_(True)).order_by(col(User.id))):
         row = chosen.get(user.id or 0)
         default = user.role in (Role.admin, Role.lotse)
-        if not (row.active if row is not None else default):
-            continue
-        found.append(
-            Recipient(
-                f"u{user.id}",
-                user.name,
-                user.email,
-                user,
-                list(row.board_ids) if row else [],
-                list(row.department_ids) if row else [],
-                row.skip_empty if row else False,
-            )
+        if row.active if row is not None else default:
+            found.append(_of_user(user, row))
+    return found + [_of_external(row) for row in list_externals(session) if row.active]
+
+
+def recipient_of(session: Session, key: str) -> Recipient:
+    """Anyone the digest could go to, subscribed now or not (for an admin's preview)."""
+    if key.startswith("u") and key[1:].isdigit():
+        user = session.get(User, int(key[1:]))
+        if user is not None:
+            return _of_user(user, _by_user(session).get(user.id or 0))
+    if key.startswith("x") and key[1:].isdigit():
+        row = session.get(DigestSubscription, int(key[1:]))
+        if row is not None and row.user_id is None:
+            return _of_external(row)
+    raise NotFound("recipient", key)
+
+
+class External(BaseModel):
+    """An external recipient as an admin enters it: someone without an account (the
+    Bürgermeisterin, the Personalrat, a department head), with a department scope."""
+
+    model_config = ConfigDict(extra="forbid")
+    email: Email
+    name: Name
+    department_ids: list[Id] = PydanticField(default_factory=list, max_length=100)
+    language: Literal["", "de", "en"] = ""
+    active: bool = True
+
+
+def list_externals(session: Session) -> list[DigestSubscription]:
+    return list(
+        session.exec(
+            select(DigestSubscription)
+            .where(col(DigestSubscription.user_id).is_(None))
+            .order_by(col(DigestSubscription.id))
         )
-    externals = session.exec(
-        select(DigestSubscription)
-        .where(col(DigestSubscription.user_id).is_(None), col(DigestSubscription.active).is_(True))
-        .order_by(col(DigestSubscription.id))
     )
-    for row in externals:
-        found.append(
-            Recipient(
-                f"x{row.id}",
-                row.name,
-                row.email,
-                None,
-                list(row.board_ids),
-                list(row.department_ids),
-                row.skip_empty,
-            )
+
+
+def _external(session: Session, subscription_id: int) -> DigestSubscription:
+    row = session.get(DigestSubscription, subscription_id)
+    if row is None or row.user_id is not None:
+        raise NotFound("recipient", subscription_id)
+    return row
+
+
+def _check_external(session: Session, data: External, subscription_id: int | None) -> None:
+    for department_id in data.department_ids:
+        if session.get(Department, department_id) is None:
+            raise InvalidInput("department_ids", "number %(id)s does not exist", id=department_id)
+    email = data.email.lower()
+    twins = [r for r in list_externals(session) if r.email.lower() == email]
+    if any(r.id != subscription_id for r in twins):
+        raise Conflict(
+            "%(email)s receives the weekly summary already", values={"email": email}, field="email"
         )
-    return found
+
+
+def _external_json(row: DigestSubscription) -> dict[str, object]:
+    return {
+        "email": row.email,
+        "name": row.name,
+        "department_ids": list(row.department_ids),
+        "language": row.language,
+        "active": row.active,
+    }
+
+
+def save_external(
+    session: Session, *, data: External, actor: str, subscription_id: int | None = None
+) -> DigestSubscription:
+    """Add an external recipient, or change one (`subscription_id`)."""
+    row = _external(session, subscription_id) if subscription_id is not None else None
+    _check_external(session, data, subscription_id)
+    before = _external_json(row) if row is not None else None
+    if row is None:
+        row = DigestSubscription(created_by=actor)
+    row.email = data.email.lower()
+    row.name = data.name
+    row.department_ids = sorted(set(data.department_ids))
+    row.language = data.language
+    row.active = data.active
+    row.updated_at = clock.now()
+    session.add(row)
+    session.flush()
+    events.append(
+        session,
+        board_id=None,
+        type=DIGEST_EXTERNAL_SAVED,
+        actor=actor,
+        payload={"recipient": f"x{row.id}", "before": before, "after": _external_json(row)},
+    )
+    events.commit(session)
+    return row
+
+
+def remove_external(session: Session, *, subscription_id: int, actor: str) -> None:
+    """Remove an external recipient (the delivery log keeps what was sent to the address)."""
+    row = _external(session, subscription_id)
+    events.append(
+        session,
+        board_id=None,
+        type=DIGEST_EXTERNAL_REMOVED,
+        actor=actor,
+        payload={"recipient": f"x{row.id}", "before": _external_json(row)},
+    )
+    session.delete(row)
+    events.commit(session)
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
@@ -145,13 +257,16 @@ class Choice:
     board_ids: list[int]
     department_ids: list[int]
     skip_empty: bool
+    language: str = ""  # the account's language (mails and, once chosen there, the site)
 
 
 def choice_of(session: Session, user: User) -> Choice:
     row = _by_user(session).get(user.id or 0)
     if row is None:
-        return Choice(user.role in (Role.admin, Role.lotse), [], [], False)
-    return Choice(row.active, list(row.board_ids), list(row.department_ids), row.skip_empty)
+        return Choice(user.role in (Role.admin, Role.lotse), [], [], False, user.language)
+    return Choice(
+        row.active, list(row.board_ids), list(row.department_ids), row.skip_empty, user.language
+    )
 
 
 def choose(session: Session, *, user: User, choice: Choice, board_ids: set[int]) -> None:
@@ -163,7 +278,11 @@ def choose(session: Session, *, user: User, choice: Choice, board_ids: set[int])
     for department_id in choice.department_ids:
         if session.get(Department, department_id) is None:
             raise InvalidInput("department_ids", "number %(id)s does not exist", id=department_id)
+    if choice.language not in ("", *LANGUAGES):
+        raise InvalidInput("language", "is not one of the choices")
     row = _by_user(session).get(user.id or 0) or DigestSubscription(user_id=user.id)
+    user.language = choice.language
+    session.add(user)
     row.active = choice.active
     row.board_ids = sorted(set(choice.board_ids))
     row.department_ids = sorted(set(choice.department_ids))

@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.access import Admin
+from app.accounts.access import Admin, identify
+from app.accounts.models import User
 from app.cards.texts import error_message
 from app.db import SessionDep
 from app.errors import DomainError
@@ -79,8 +80,11 @@ def edit_statement(
 
 
 @router.post("/sprache")
-def choose_language(request: Request, language: Annotated[str, Form()]) -> Response:
-    """Remember the chosen UI language in a cookie and go back to the page."""
+def choose_language(
+    request: Request, session: SessionDep, language: Annotated[str, Form(max_length=10)]
+) -> Response:
+    """Remember the chosen UI language in a cookie (and on the account: its mails follow it)
+    and go back to the page."""
     referer = urlsplit(request.headers.get("referer", ""))
     # Only ever back to a page of this site.
     same_site = referer.netloc == request.url.netloc and referer.path.startswith("/")
@@ -89,6 +93,12 @@ def choose_language(request: Request, language: Annotated[str, Form()]) -> Respo
         back += "?" + referer.query
     response = see_other(back)
     if language in LANGUAGES:
+        principal = identify(request, session)
+        user = session.get(User, principal.user_id) if principal and principal.user_id else None
+        if user is not None and user.language != language:
+            user.language = language  # a preference like the saved view: not logged
+            session.add(user)
+            session.commit()
         response.set_cookie(
             LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, httponly=True, samesite="lax"
         )

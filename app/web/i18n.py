@@ -4,6 +4,8 @@ Message ids are English; `app/translations/<lang>/LC_MESSAGES/messages.po` hold 
 read directly at start-up, so there is no compile step.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -44,6 +46,23 @@ def translations(language: str) -> Translations:
 
 def current_language() -> str:
     return _language.get()
+
+
+@contextmanager
+def speaking(language: str | None) -> Iterator[None]:
+    """Everything inside says it in `language` (a mail to someone who chose it, not the
+    language of the request that happens to send it); unknown or none: the default."""
+    token = _language.set(language if language in LANGUAGES else default_language())
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def default_language() -> str:
+    """The instance's language when nobody chose one: the configured one, else German."""
+    configured = get_settings().language
+    return configured if configured in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def locale() -> str:

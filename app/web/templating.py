@@ -13,6 +13,7 @@ from app import clock
 from app.annotations import texts as annotation_texts
 from app.annotations.queries import excerpt
 from app.cards.texts import change_label
+from app.digest import texts as digest_texts
 from app.settings import ROOT_DIR, get_settings
 from app.web import i18n
 from app.web.markdown import render_markdown
@@ -111,4 +112,7 @@ templates.env.filters["severity_label"] = annotation_texts.severity_label
 templates.env.filters["status_label"] = annotation_texts.status_label
 templates.env.globals["current_language"] = i18n.current_language
 templates.env.globals["language_name"] = i18n.language_name
+templates.env.globals["default_language"] = i18n.default_language
 templates.env.globals["LANGUAGES"] = i18n.LANGUAGES
+templates.env.globals["schedule_text"] = digest_texts.schedule_text
+templates.env.globals["delivery_status"] = digest_texts.delivery_status

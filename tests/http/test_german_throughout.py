@@ -27,6 +27,7 @@ from app.accounts.models import Role, User
 from app.cards import service as cards
 from app.cards.models import CardMove
 from app.db import Database
+from app.digest.models import DeliveryStatus, DigestDelivery, DigestSubscription
 from app.main import all_routes
 from app.meetings import service as meetings
 from app.meetings import sitting
@@ -242,6 +243,12 @@ def world(app: FastAPI, db: Database, session: Session, admin: User) -> World:
     rhythm = SeriesSet(first_date=meeting_day, start_time=time(10, 0), location="Raum 2.14")
     meetings.set_series(session, board_id=board.id or 0, data=rhythm, actor=ACTOR)
     held = _held_meeting(session, board)
+    external = DigestSubscription(name="Bürgermeisterin", email="bm@example.org", created_by=ACTOR)
+    delivery = DigestDelivery(
+        recipient="u1", week="2026-W48", email="cdo@example.org", status=DeliveryStatus.sent
+    )
+    session.add_all([external, delivery])
+    session.commit()
     ids = {
         "board": board.id,
         "phase": phases[0].id,
@@ -263,6 +270,8 @@ def world(app: FastAPI, db: Database, session: Session, admin: User) -> World:
         "meeting_day": meeting_day.isoformat(),
         "held_day": held.day.isoformat(),
         "entry": held.entry,
+        "external": external.id,
+        "delivery": delivery.id,
     }
     client = TestClient(app, headers={"Authorization": f"Bearer {plain}"})
     return World(app=app, db=db, client=client, ids=ids)
@@ -345,6 +354,14 @@ PAGES: dict[str, list[str]] = {
     ],
     "/boards/{board_id}/treffen/{day}/protokoll.pdf": [
         "/boards/{board}/treffen/{held_day}/protokoll.pdf"
+    ],
+    "/settings/wochenuebersicht": ["/settings/wochenuebersicht"],
+    "/settings/wochenuebersicht/vorschau/{key}": [
+        "/settings/wochenuebersicht/vorschau/u{user}?woche=2026-W48",
+        "/settings/wochenuebersicht/vorschau/x{external}",
+    ],
+    "/settings/wochenuebersicht/vorschau/{key}/mail": [
+        "/settings/wochenuebersicht/vorschau/u{user}/mail?woche=2026-W48"
     ],
 }
 # Not pages: probes for the load balancer, the calendar feed for calendar programs.
@@ -740,6 +757,36 @@ FORMS: dict[str, list[Bad]] = {
     ],
     "/wochenuebersicht/abbestellen/{token}": [
         Bad("/wochenuebersicht/abbestellen/gefälscht", {}, "ungültig", client=_logged_out)
+    ],
+    "/settings/wochenuebersicht/testmail": [
+        Bad("/settings/wochenuebersicht/testmail", {"to": "x"}, "keine gültige E-Mail-Adresse"),
+        Bad("/settings/wochenuebersicht/testmail", {"to": "a@b.de"}, "kein Mailserver eingestellt"),
+    ],
+    "/settings/wochenuebersicht/extern": [
+        Bad("/settings/wochenuebersicht/extern", {"name": "P", "email": "p"}, "E-Mail"),
+        Bad(
+            "/settings/wochenuebersicht/extern",
+            {"name": "Zweimal", "email": "bm@example.org"},
+            "erhält die Wochenübersicht schon",
+        ),
+    ],
+    "/settings/wochenuebersicht/extern/{subscription_id}": [
+        Bad(
+            "/settings/wochenuebersicht/extern/{external}",
+            {"name": "Bürgermeisterin", "email": "bm@example.org", "language": "fr"},
+            "Sprache",
+        ),
+        Bad(
+            "/settings/wochenuebersicht/extern/{missing}",
+            {"name": "X", "email": "x@example.org"},
+            "gibt es nicht",
+        ),
+    ],
+    "/settings/wochenuebersicht/extern/{subscription_id}/entfernen": [
+        Bad("/settings/wochenuebersicht/extern/{missing}/entfernen", {}, "gibt es nicht")
+    ],
+    "/settings/wochenuebersicht/versand/{delivery_id}/erneut": [
+        Bad("/settings/wochenuebersicht/versand/{delivery}/erneut", {}, "kein Mailserver")
     ],
     "/settings/users/{user_id}/reset": [
         Bad("/settings/users/{missing}/reset", {}, "gibt es nicht")

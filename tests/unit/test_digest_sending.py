@@ -1,11 +1,6 @@
 """Sending the weekly digest through a real SMTP server on 127.0.0.1 (aiosmtpd)."""
 
-import socket
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import default
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,68 +15,11 @@ from app.digest import content, schedule, sending
 from app.digest.models import DeliveryStatus, DigestDelivery, DigestSubscription
 from app.settings import Settings
 from tests.factories import make_board, make_card, make_department, make_user
+from tests.mailserver import Inbox
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEK = content.Week(2026, 48)
 MONDAY_7 = datetime(2026, 11, 30, 7, 0, tzinfo=BERLIN)
-
-
-class Inbox:
-    """What the mail server accepted; addresses it refuses with 550."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content, policy=default))  # type: ignore[arg-type]
-        return "250 OK"
-
-    def to(self) -> list[str]:
-        return sorted(str(m["To"].addresses[0].addr_spec) for m in self.messages)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def port() -> int:
-    return _free_port()
-
-
-@pytest.fixture
-def inbox(port: int) -> Iterator[Inbox]:
-    found = Inbox()
-    server = Controller(found, hostname="127.0.0.1", port=port)
-    server.start()
-    yield found
-    server.stop()
-
-
-@pytest.fixture
-def mailing(settings: Settings, port: int) -> Settings:
-    return settings.model_copy(
-        update={
-            "smtp_host": "127.0.0.1",
-            "smtp_port": port,
-            "smtp_security": "none",
-            "smtp_timeout_seconds": 5.0,
-            "mail_from": "Lotsenboard <lotsen@musterstadt.de>",
-            "base_url": "https://lotsen.musterstadt.de",
-            "secret_key": "digest-test-secret",
-        }
-    )
 
 
 @pytest.fixture
@@ -142,14 +80,14 @@ def test_a_refused_address_is_reported_and_the_others_delivered(
 
 
 def test_a_mail_server_that_is_down_gets_the_mail_once_it_is_back(
-    db: Database, mailing: Settings, port: int, people: dict[str, Any]
+    db: Database, mailing: Settings, smtp_port: int, people: dict[str, Any]
 ) -> None:
     mailer = sending.smtp_mailer(mailing)
     with clock.frozen_at(MONDAY_7):
         down = sending.send_week(db, week=WEEK, settings=mailing, mailer=mailer)
     assert len(down.failed) == 3 and down.sent == []
     back = Inbox()
-    server = Controller(back, hostname="127.0.0.1", port=port)
+    server = Controller(back, hostname="127.0.0.1", port=smtp_port)
     server.start()
     try:
         with clock.frozen_at(MONDAY_7 + timedelta(minutes=1)):
@@ -220,3 +158,31 @@ def test_the_schedule_in_two_processes_sends_each_recipient_once(
         later = schedule.tick(db, mailing, who="host-b:7", mailer=mailer)
     assert isinstance(later, sending.Outcome) and later.sent == []  # nothing twice
     assert len(inbox.messages) == 3
+
+
+def test_each_recipient_reads_the_mail_in_the_language_they_chose(
+    db: Database, session: Session, mailing: Settings, inbox: Inbox, people: dict[str, Any]
+) -> None:
+    lotse = people["lotse"]
+    lotse.language = "en"
+    session.add(lotse)
+    session.add(
+        DigestSubscription(email="personalrat@musterstadt.de", name="Personalrat", language="en")
+    )
+    session.commit()
+    with clock.frozen_at(MONDAY_7):
+        sending.send_week(db, week=WEEK, settings=mailing, mailer=sending.smtp_mailer(mailing))
+    subjects = {str(m["To"].addresses[0].addr_spec): str(m["Subject"]) for m in inbox.messages}
+    english = "Weekly summary, week 48: 1 new measure, 0 open resistances"
+    german = "Wochenübersicht KW 48: 1 neue Maßnahme, 0 offene Widerstände"
+    assert subjects == {
+        "jana@musterstadt.de": english,
+        "personalrat@musterstadt.de": english,
+        "cdo@musterstadt.de": german,
+        "buergermeisterin@musterstadt.de": german,
+    }
+    jana = next(m for m in inbox.messages if "jana" in str(m["To"]))
+    plain = jana.get_body(("plain",)).get_content()
+    html = jana.get_body(("html",)).get_content()
+    assert plain.startswith("Hello Jana Kuhn,") and 'lang="en"' in html
+    assert "Wochenübersicht" not in plain + html
