@@ -29,7 +29,8 @@ from app.main import create_app
 from app.models import metadata
 from app.settings import Settings
 from tests.factories import make_user
-from tests.mailserver import Inbox, free_port
+from tests.live import free_port
+from tests.mailserver import Inbox
 
 ENGINE = os.environ.get("LOTSENBOARD_TEST_DB", "sqlite")
 # "gw0", "gw1", … in an xdist worker: a database left over names the worker that made it.

@@ -1,9 +1,16 @@
 """A real uvicorn on 127.0.0.1 in a background thread, for browser and realtime tests."""
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import httpx2 as httpx
 import uvicorn
 
 from app.main import create_app
@@ -69,3 +76,43 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.socket.close()  # uvicorn closes it on shutdown; not if it never started
+
+
+@contextmanager
+def servers(env: dict[str, str], *, workers: list[int], logs: list[Path]) -> Iterator[list[str]]:
+    """Several `lotsenboard serve --workers N`, as an admin starts them, all started at once;
+    yields their `127.0.0.1:port` addresses once every one answers."""
+    started: list[tuple[subprocess.Popen[bytes], str, Path]] = []
+    try:
+        for count, log_path in zip(workers, logs, strict=True):
+            port = free_port()
+            command = [sys.executable, "-m", "app", "serve", "--port", str(port)]
+            command += ["--workers", str(count)]
+            with log_path.open("wb") as log:
+                process = subprocess.Popen(
+                    command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+                )
+            started.append((process, f"127.0.0.1:{port}", log_path))
+        deadline = time.monotonic() + 30
+        for process, url, log_path in started:
+            while True:
+                try:
+                    httpx.get(f"http://{url}/healthz", timeout=1)
+                    break
+                except httpx.TransportError:
+                    assert process.poll() is None, log_path.read_text()
+                    assert time.monotonic() < deadline, "the server did not come up"
+                    time.sleep(0.2)
+        yield [url for _process, url, _log in started]
+    finally:
+        for process, _url, _log in started:
+            process.terminate()
+        for process, _url, _log in started:
+            process.wait(timeout=20)
+
+
+@contextmanager
+def serving(env: dict[str, str], *, workers: int, log_path: Path) -> Iterator[str]:
+    """One `lotsenboard serve --workers N`; yields its address once it answers."""
+    with servers(env, workers=[workers], logs=[log_path]) as urls:
+        yield urls[0]

@@ -1,6 +1,5 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it accepted."""
 
-import socket
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -28,9 +27,3 @@ class Inbox:
 
     def to(self) -> list[str]:
         return sorted(str(m["To"].addresses[0].addr_spec) for m in self.messages)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

@@ -1,10 +1,6 @@
 """`lotsenboard serve --workers 2`: a change made through one worker reaches the other's clients."""
 
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -20,7 +16,7 @@ from app.boards import service as boards
 from app.db import Database
 from tests.conftest import ENGINE
 from tests.factories import make_board, make_card, make_department, make_user
-from tests.live import free_port
+from tests.live import serving
 
 BROKERS = ["redis", "postgres"] if ENGINE == "postgres" else ["redis"]
 
@@ -36,33 +32,14 @@ pytestmark = pytest.mark.xdist_group("redis")
 def two_workers(
     request: pytest.FixtureRequest, database_url: str, tmp_path: Path, db: Database
 ) -> Iterator[str]:
-    port = free_port()
     env = {
-        **os.environ,
         "LOTSENBOARD_DATABASE_URL": database_url,
         "LOTSENBOARD_DATA_DIR": str(tmp_path),
         "LOTSENBOARD_SECRET_KEY": "workers",
         "LOTSENBOARD_BROKER": request.param,
     }
-    command = [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", "2"]
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://{url}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "workers did not come up"
-                time.sleep(0.2)
+    with serving(env, workers=2, log_path=tmp_path / "server.log") as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def test_a_move_through_one_worker_reaches_clients_of_both(two_workers: str, db: Database) -> None:
