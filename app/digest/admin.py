@@ -1,6 +1,7 @@
 """The weekly digest for admins: the mail settings in effect with a test mail, external
 recipients, a preview of anyone's digest as mailed, and the delivery log."""
 
+from collections import Counter
 from email.message import EmailMessage
 from typing import Annotated, Any
 
@@ -51,6 +52,13 @@ def _page(
         .order_by(col(DigestDelivery.week).desc(), col(DigestDelivery.email))
         .limit(LOG_ROWS)
     ).all()
+    # Per week, what needs an admin first, then the rest by address.
+    deliveries = sorted(
+        deliveries, key=lambda row: (row.week, row.status in sending.AGAIN), reverse=True
+    )
+    weeks: dict[str, Counter[str]] = {}
+    for row in deliveries:
+        weeks.setdefault(row.week, Counter())[row.status] += 1
     principal_email = ""
     if request.state.principal and request.state.principal.user_id:
         user = session.get(User, request.state.principal.user_id)
@@ -63,6 +71,7 @@ def _page(
         "externals": subscriptions.list_externals(session),
         "departments": {d.id: d for d in list_departments(session)},
         "deliveries": deliveries,
+        "weeks": weeks,
         "again": sending.AGAIN,
         "own_email": principal_email,
         "error": error,

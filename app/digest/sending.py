@@ -270,20 +270,27 @@ def _kept(session: Session, row: DigestDelivery) -> bool:
 
 
 def _hand_over(mailer: Mailer, message: EmailMessage) -> tuple[DeliveryStatus, str]:
+    """Hand the message over; the outcome and, if it failed, the server's answer as an admin
+    reads it ("550 5.1.1 No such mailbox")."""
     try:
         mailer(message)
     except smtplib.SMTPRecipientsRefused as refused:
-        codes = [code for code, _text in refused.recipients.values()]
-        permanent = all(code >= PERMANENT for code in codes)
+        answers = list(refused.recipients.values())
+        permanent = all(code >= PERMANENT for code, _text in answers)
         status = DeliveryStatus.refused if permanent else DeliveryStatus.failed
-        return status, f"refused: {refused.recipients}"
+        return status, "; ".join(_answer(code, text) for code, text in answers)
     except smtplib.SMTPResponseException as answer:
         permanent = answer.smtp_code >= PERMANENT
         status = DeliveryStatus.refused if permanent else DeliveryStatus.failed
-        return status, f"{answer.smtp_code} {answer.smtp_error!r}"
+        return status, _answer(answer.smtp_code, answer.smtp_error)
     except (smtplib.SMTPException, OSError) as trouble:
         return DeliveryStatus.failed, f"{type(trouble).__name__}: {trouble}"
     return DeliveryStatus.sent, ""
+
+
+def _answer(code: int, text: bytes | str) -> str:
+    said = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{code} {said}"
 
 
 def holder() -> str:
