@@ -24,11 +24,11 @@ from app.boards.service import list_boards
 from app.cards.texts import error_message
 from app.db import DatabaseDep, SessionDep
 from app.digest import subscriptions
-from app.errors import DomainError, InvalidInput
+from app.errors import DomainError
 from app.people import service as people
 from app.types import PathId
 from app.web.errors import status_for
-from app.web.forms import run_form
+from app.web.forms import form_ids, run_form
 from app.web.htmx import render, see_other
 from app.web.i18n import gettext as _
 
@@ -179,8 +179,8 @@ def digest_form(
         user = service.get_user(session, user_id=principal.user_id or 0)
         choice = subscriptions.Choice(
             active=active == "true",
-            board_ids=_ids((board_ids or [])[:100], "board_ids"),
-            department_ids=_ids((department_ids or [])[:100], "department_ids"),
+            board_ids=form_ids(board_ids, "board_ids"),
+            department_ids=form_ids(department_ids, "department_ids"),
             skip_empty=skip_empty == "true",
             language=language,
         )
@@ -192,15 +192,6 @@ def digest_form(
             request, session, principal, error=error_message(error), status=status_for(error)
         )
     return see_other("/account#wochenuebersicht")
-
-
-def _ids(values: list[str], field: str) -> list[int]:
-    found = []
-    for value in values:
-        if not value.isdigit() or len(value) > 9:
-            raise InvalidInput(field, "number %(id)s does not exist", id=value[:20])
-        found.append(int(value))
-    return found
 
 
 @router.get("/account", response_class=HTMLResponse)

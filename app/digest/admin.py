@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
-from app.accounts.access import Admin
+from app.accounts.access import Admin, Principal
 from app.accounts.models import User
 from app.cards.texts import error_message
 from app.db import SessionDep
@@ -21,7 +21,7 @@ from app.people.service import list_departments
 from app.settings import Settings
 from app.types import Email, PathId
 from app.web.errors import status_for
-from app.web.forms import run_form
+from app.web.forms import form_ids, run_form
 from app.web.htmx import render, see_other
 from app.web.i18n import gettext as _
 
@@ -95,27 +95,25 @@ def digest_admin_page(request: Request, session: SessionDep, principal: Admin) -
     return _page(request, session)
 
 
-def _external(
-    name: str, email: str, department_ids: list[str] | None, language: str, active: str
-) -> subscriptions.External:
-    ids = []
-    for value in (department_ids or [])[:100]:
-        if not value.isdigit() or len(value) > 9:
-            raise InvalidInput("department_ids", "number %(id)s does not exist", id=value[:20])
-        ids.append(int(value))
-    return subscriptions.External.model_validate(
-        {
-            "name": name,
-            "email": email,
-            "department_ids": ids,
-            "language": language,
-            "active": active == "true",
-        }
-    )
-
-
 DepartmentIds = Annotated[list[str] | None, Form()]
 Choice = Annotated[str, Form(max_length=10)]
+
+
+def _save(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    values: dict[str, Any],
+    subscription_id: int | None = None,
+) -> Response:
+    def save() -> object:
+        ids = form_ids(values.pop("department_ids"), "department_ids")
+        data = subscriptions.External.model_validate({**values, "department_ids": ids})
+        return subscriptions.save_external(
+            session, data=data, actor=principal.name, subscription_id=subscription_id
+        )
+
+    return _apply(request, session, save)
 
 
 @router.post(f"{PAGE}/extern")
@@ -129,15 +127,8 @@ def external_create_form(
     language: Choice = "",
 ) -> Response:
     """Add an external recipient (no account), scoped to departments."""
-    return _apply(
-        request,
-        session,
-        lambda: subscriptions.save_external(
-            session,
-            data=_external(name, email, department_ids, language, "true"),
-            actor=principal.name,
-        ),
-    )
+    values = {"name": name, "email": email, "department_ids": department_ids, "language": language}
+    return _save(request, session, principal, values)
 
 
 @router.post(f"{PAGE}/extern/{{subscription_id}}")
@@ -153,16 +144,14 @@ def external_update_form(
     active: Choice = "",
 ) -> Response:
     """Change an external recipient: address, name, departments, language, paused or not."""
-    return _apply(
-        request,
-        session,
-        lambda: subscriptions.save_external(
-            session,
-            data=_external(name, email, department_ids, language, active),
-            actor=principal.name,
-            subscription_id=subscription_id,
-        ),
-    )
+    values = {
+        "name": name,
+        "email": email,
+        "department_ids": department_ids,
+        "language": language,
+        "active": active == "true",
+    }
+    return _save(request, session, principal, values, subscription_id)
 
 
 @router.post(f"{PAGE}/extern/{{subscription_id}}/entfernen")

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.cards.texts import error_message, validation_message
-from app.errors import DomainError
+from app.errors import DomainError, InvalidInput
 from app.web.errors import status_for
 from app.web.htmx import see_other
 
@@ -30,3 +30,13 @@ def run_form(
         session.rollback()
         return refused(error_message(error), status_for(error))
     return see_other(done)
+
+
+def form_ids(values: list[str] | None, field: str, *, most: int = 100) -> list[int]:
+    """Ticked checkboxes of record ids, as numbers; anything else names the field."""
+    found = []
+    for value in (values or [])[:most]:
+        if not value.isdigit() or len(value) > 9:
+            raise InvalidInput(field, "number %(id)s does not exist", id=value[:20])
+        found.append(int(value))
+    return found
