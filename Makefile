@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 # migration, translations) and the app with its test and lint tools (test, lint, format, bench).
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
 PYTEST_ARGS ?=
 # Test processes in parallel (pytest-xdist; --dist loadgroup is in pyproject.toml). 0: no workers.
 PYTEST_WORKERS ?= 2
@@ -14,7 +15,7 @@ PYTEST := $(BIN)/pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKE
 # The browser tests run once, on SQLite. Test paths in PYTEST_ARGS take its place.
 POSTGRES_TESTS ?= tests/unit tests/http tests/concurrency tests/realtime tests/migrations tests/cli
 
-.PHONY: install install-test browser run test test-sqlite test-postgres lint format migration translations bench clean
+.PHONY: install install-test browser run test test-sqlite test-postgres lint format migration translations bench bench-full clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,10 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python $(PANGO)
 $(TEST_STAMP): pyproject.toml | $(BIN)/python $(PANGO)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+$(BENCH_STAMP): pyproject.toml | $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	touch $@
 
 ## install: the app and what it needs to run, nothing more
@@ -96,9 +101,14 @@ migration: install
 	$(BIN)/alembic upgrade head
 	$(BIN)/alembic revision --autogenerate -m "$(name)"
 
-## bench: how fast a move reaches 200 open boards (latency, loss, order)
-bench: install-test
-	$(BIN)/python bench/live_fanout.py --clients 200 --moves 50
+## bench: pages, JSON, moves, fan-out and memory at 100 and 500 cards on SQLite (< 3 minutes);
+## results in bench/results/ (see bench/README.md)
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py
+
+## bench-full: the same at 100, 500 and 5,000 cards, on SQLite and PostgreSQL, up to 1,000 sockets
+bench-full: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py --full
 
 ## translations: extract the UI strings and update the German and English catalogues
 translations: install
