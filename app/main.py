@@ -1,6 +1,7 @@
 """The application factory."""
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -98,6 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "No mail server set (LOTSENBOARD_SMTP_HOST, LOTSENBOARD_MAIL_FROM): "
                 "the weekly digest is not sent"
             )
+        # What start-up loaded lives as long as the process: keep it out of the collector's
+        # full passes (over ~230k objects they took ~90 ms, on about every fifth board page).
+        gc.collect()
+        gc.freeze()
         yield
         for task in (listener, digest):
             if task is not None:

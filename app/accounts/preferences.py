@@ -19,6 +19,13 @@ def start_view(session: Session, *, user_id: int, board_id: int) -> str | None:
     return f"lotse={lotse.id}" if lotse is not None else None
 
 
+def changed(session: Session, *, user_id: int, board_id: int, query: str) -> bool:
+    """Whether this view differs from the kept one (most page views do not change it: no write
+    transaction for them)."""
+    saved = session.get(SavedView, (user_id, board_id))
+    return saved is None or saved.query != query
+
+
 def remember(session: Session, *, user_id: int, board_id: int, query: str) -> None:
     """Keep the view this person has now of the board (nothing is written when unchanged).
 

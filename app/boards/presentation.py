@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from app.cards.models import Card, CardFilter, OpenAnnotations
-from app.cards.queries import BoardView, PhaseView
+from app.cards.models import CardFilter, OpenAnnotations
+from app.cards.queries import BoardView, CardRow, PhaseView
 from app.people.models import Department, Lotse
 from app.web.i18n import gettext as _
 
@@ -141,7 +141,7 @@ def lanes(
     """One lane for the whole board, or one per department / lotse that has cards."""
     if group == Grouping.none:
         return [Lane(key="all", label="", colour=None, code=None, columns=view.phases)]
-    buckets: dict[int | None, list[Card]] = {}
+    buckets: dict[int | None, list[CardRow]] = {}
     for column in view.phases:
         for card in column.cards:
             key = card.department_id if group == Grouping.department else card.lotse_id

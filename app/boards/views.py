@@ -57,10 +57,10 @@ def board_page(
                 return see_other(f"/boards/{board_id}?{start}")
         else:
             view = filters.query_string() or preferences.WHOLE_BOARD
-            with db.session(write=True) as writer:
-                preferences.remember(
-                    writer, user_id=principal.user_id, board_id=board_id, query=view
-                )
+            mine = {"user_id": principal.user_id, "board_id": board_id}
+            if preferences.changed(session, **mine, query=view):
+                with db.session(write=True) as writer:
+                    preferences.remember(writer, **mine, query=view)
     return render_board(request, session, board, filters)
 
 

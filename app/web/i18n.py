@@ -65,8 +65,14 @@ def default_language() -> str:
     return configured if configured in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def locale() -> str:
-    return _LOCALES[current_language()]
+@lru_cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(_LOCALES[language])
+
+
+def locale() -> Locale:
+    """The request's Babel locale, parsed once per language (not on every date formatted)."""
+    return _locale(current_language())
 
 
 def gettext(msgid: str, /, **values: Any) -> str:

@@ -6,8 +6,11 @@ from functools import lru_cache
 from typing import Any
 
 import pyphen
+from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup, escape
+from starlette.datastructures import URLPath
+from starlette.routing import Router
 
 from app import clock
 from app.annotations import texts as annotation_texts
@@ -19,6 +22,28 @@ from app.web import i18n
 from app.web.markdown import render_markdown
 
 templates = Jinja2Blocks(directory=ROOT_DIR / "templates")
+
+
+@lru_cache(maxsize=4096)
+def _path_for(router: Router, name: str, params: tuple[tuple[str, Any], ...]) -> URLPath:
+    return router.url_path_for(name, **dict(params))
+
+
+@pass_context
+def url_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
+    """Starlette's `url_for`, with the route looked up once per name and values: the lookup
+    walks every route, and a board page asks for the same few addresses again and again."""
+    request = context["request"]
+    try:
+        path = _path_for(request.app.router, name, tuple(sorted(params.items())))
+    except TypeError:  # a value that cannot be a cache key
+        path = request.app.router.url_path_for(name, **params)
+    return str(path.make_absolute_url(base_url=request.base_url))
+
+
+templates.env.globals["url_for"] = url_for
+# Templates change with a new release, which restarts the server: no file check per render.
+templates.env.auto_reload = False
 i18n.install(templates.env)
 
 

@@ -1,6 +1,7 @@
 """`lotsenboard serve --workers 2`: a change made through one worker reaches the other's clients."""
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -56,7 +57,8 @@ def test_a_move_through_one_worker_reaches_clients_of_both(two_workers: str, db:
     with ExitStack() as stack:
         clients: list[ClientConnection] = []
         workers: set[int] = set()
-        for _ in range(40):
+        # The second worker may still be starting when the first answers: keep connecting.
+        for _ in range(200):
             client = stack.enter_context(
                 connect(f"ws://{two_workers}/ws/boards/{board.id}", additional_headers=auth)
             )
@@ -64,6 +66,7 @@ def test_a_move_through_one_worker_reaches_clients_of_both(two_workers: str, db:
             clients.append(client)
             if len(workers) == 2 and len(clients) >= 4:
                 break
+            time.sleep(0.05)
         assert len(workers) == 2, "all connections landed on one worker"
         moved = httpx.post(
             f"http://{two_workers}/api/v1/cards/{card.id}/move",
