@@ -429,18 +429,17 @@ def plot(results: dict[str, Any], path: Path) -> bool:
             marker="o",
             label=engine["engine"],
         )
-    axes[0].set(
-        xscale="log",
-        xlabel="cards on the board",
-        ylabel="p95 latency (ms)",
-        title="Pages and JSON, one client",
-    )
-    axes[1].set(
-        xlabel="open boards (websockets)",
-        ylabel="p99 move → every board (ms)",
-        title="Live fan-out",
-    )
+    sizes = sorted({row["cards"] for engine in results["engines"] for row in engine["pages"]})
+    clients = sorted({row["clients"] for engine in results["engines"] for row in engine["fanout"]})
+    axes[0].set(xscale="log", xlabel="cards on the board", ylabel="p95 (ms)")
+    axes[0].set_title("Pages and JSON, one client at a time")
+    axes[0].set_xticks(sizes, labels=[f"{size:,}" for size in sizes])
+    axes[0].minorticks_off()
+    axes[1].set(xlabel="open boards (websockets)", ylabel="p99 from move to every board (ms)")
+    axes[1].set_title("Live fan-out")
+    axes[1].set_xticks(clients, labels=[f"{count:,}" for count in clients])
     for axis in axes:
+        axis.set_ylim(bottom=0)
         axis.grid(True, alpha=0.3)
         axis.legend(fontsize=7)
     figure.tight_layout()
