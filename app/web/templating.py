@@ -81,6 +81,70 @@ def days_since(value: datetime | None) -> int:
     return 0 if value is None else (clock.now() - value).days
 
 
+FACES_KEPT = 10_000
+_faces: dict[tuple[Any, ...], Markup] = {}
+
+
+def card_face(
+    card: Any,
+    departments: dict[int, Any],
+    lotsen: dict[int, Any],
+    marks: dict[int, Any] | None,
+    stuck_after: int | None,
+    qs: Any,
+    done: bool,
+    readonly: bool,
+) -> Markup:
+    """A card face (templates/cards/card.html), rendered once per distinct look.
+
+    The key holds everything the face shows, so it can never show a stale card: a changed
+    card, concern, department, lotse, language, view, day or phase makes a new key, and the
+    old face is simply not asked for again. Nothing in it depends on who looks (pages check
+    access before they render). A board of 500 cards spent a third of its page rendering
+    faces that had not changed since the last view."""
+    department = departments.get(card.department_id)
+    lotse = lotsen.get(card.lotse_id)
+    mark = marks.get(card.id) if marks else None
+    days_here = days_since(card.phase_since)
+    stuck = days_here if stuck_after and days_here >= stuck_after and not done else None
+    key = (
+        card.id,
+        card.title,
+        card.priority,
+        card.size,
+        card.due_date,
+        is_overdue(card.due_date) and not done,
+        tuple(card.tags),
+        (department.name, department.code, department.colour) if department else None,
+        lotse.name if lotse else None,
+        (
+            mark.concerns,
+            mark.concern_severity,
+            mark.resistances,
+            mark.resistance_severity,
+            mark.blocking,
+            mark.blocked_by,
+        )
+        if mark
+        else None,
+        stuck,
+        str(qs or ""),
+        bool(readonly),
+        i18n.current_language(),
+    )
+    face = _faces.get(key)
+    if face is None:
+        if len(_faces) >= FACES_KEPT:
+            _faces.clear()  # rare: a new set of faces is rendered again as pages ask
+        face = _card_macro()(card, departments, lotsen, marks, stuck_after, qs, done, readonly)
+        _faces[key] = face
+    return face
+
+
+def _card_macro() -> Any:
+    return templates.env.get_template("cards/card.html").module.card_face  # type: ignore[attr-defined]
+
+
 def csrf_token(request: Any) -> str:
     """The session's CSRF token ("" without a cookie session)."""
     principal = getattr(request.state, "principal", None)
@@ -139,5 +203,6 @@ templates.env.globals["current_language"] = i18n.current_language
 templates.env.globals["language_name"] = i18n.language_name
 templates.env.globals["default_language"] = i18n.default_language
 templates.env.globals["LANGUAGES"] = i18n.LANGUAGES
+templates.env.globals["card_face"] = card_face
 templates.env.globals["schedule_text"] = digest_texts.schedule_text
 templates.env.globals["delivery_status"] = digest_texts.delivery_status
