@@ -33,6 +33,7 @@ from app.digest import content, mail
 from app.digest.content import Digest, Week
 from app.digest.models import DeliveryStatus, DigestDelivery, JobLease
 from app.digest.subscriptions import Recipient, recipients
+from app.digest.texts import DAYS
 from app.errors import Conflict, NotFound
 from app.events import service as events
 from app.settings import Settings
@@ -329,7 +330,7 @@ def _committed(session: Session) -> bool:
 def due(week: Week, settings: Settings, now: datetime) -> bool:
     """Whether the schedule's moment after `week` has come (e.g. the Monday 07:00 after it)."""
     day, at = settings.digest_schedule.split()
-    weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].index(day)
+    weekday = DAYS.index(day)
     hour, minute = (int(part) for part in at.split(":"))
     moment = week.end + timedelta(days=weekday, hours=hour, minutes=minute)
     return now >= moment

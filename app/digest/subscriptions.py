@@ -127,10 +127,14 @@ def _external(session: Session, subscription_id: int) -> DigestSubscription:
     return row
 
 
-def _check_external(session: Session, data: External, subscription_id: int | None) -> None:
-    for department_id in data.department_ids:
+def _check_departments(session: Session, ids: list[int]) -> None:
+    for department_id in ids:
         if session.get(Department, department_id) is None:
             raise InvalidInput("department_ids", "number %(id)s does not exist", id=department_id)
+
+
+def _check_external(session: Session, data: External, subscription_id: int | None) -> None:
+    _check_departments(session, data.department_ids)
     email = data.email.lower()
     twins = [r for r in list_externals(session) if r.email.lower() == email]
     if any(r.id != subscription_id for r in twins):
@@ -275,9 +279,7 @@ def choose(session: Session, *, user: User, choice: Choice, board_ids: set[int])
     unknown = [i for i in choice.board_ids if i not in board_ids]
     if unknown:
         raise InvalidInput("board_ids", "number %(id)s does not exist", id=unknown[0])
-    for department_id in choice.department_ids:
-        if session.get(Department, department_id) is None:
-            raise InvalidInput("department_ids", "number %(id)s does not exist", id=department_id)
+    _check_departments(session, choice.department_ids)
     if choice.language not in ("", *LANGUAGES):
         raise InvalidInput("language", "is not one of the choices")
     row = _by_user(session).get(user.id or 0) or DigestSubscription(user_id=user.id)

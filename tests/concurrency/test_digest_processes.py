@@ -15,13 +15,13 @@ from app.accounts.models import Role
 from app.db import Database
 from app.digest import content
 from app.digest.models import DeliveryStatus, DigestDelivery, DigestSubscription, JobLease
+from app.digest.texts import DAYS
 from app.settings import get_settings
 from tests.conftest import ENGINE
 from tests.factories import make_board, make_card, make_department, make_user
 from tests.live import free_port, servers
 from tests.mailserver import Inbox
 
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 LAYOUTS = {"one server, two workers": [2]}
 if ENGINE == "postgres":
     LAYOUTS["two servers, two workers each"] = [2, 2]
