@@ -86,6 +86,17 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+# Open boards idle for hours: the sans-I/O protocol needs no tasks per connection, and
+# without compression a socket keeps no zlib state (~64 KiB each). The board's own heartbeat
+# finds dead peers, so the protocol's pings are off; pages send only pongs.
+WEBSOCKET_OPTIONS: dict[str, Any] = {
+    "ws": "websockets-sansio",
+    "ws_per_message_deflate": False,
+    "ws_ping_interval": None,
+    "ws_max_size": 64 * 1024,
+}
+
+
 @cli.command(cls=_Command)
 def serve(
     host: Annotated[
@@ -110,6 +121,7 @@ def serve(
         workers=workers or settings.workers,
         proxy_headers=True,
         server_header=False,
+        **WEBSOCKET_OPTIONS,
     )
 
 

@@ -34,6 +34,7 @@ from app.meetings import views as meetings_views
 from app.pages import views as pages_views
 from app.people import api as people_api
 from app.people import views as people_views
+from app.realtime import guard
 from app.realtime import views as realtime_views
 from app.realtime import ws as realtime_ws
 from app.realtime.relay import Relay
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         yield
+        guard.stop()
         for task in (listener, digest):
             if task is not None:
                 task.cancel()
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database(
         settings.resolved_database_url, broker=settings.broker, redis_url=settings.redis_url
     )
+    app.add_middleware(realtime_ws.BoardSockets)
     app.add_middleware(LanguageMiddleware, configured=settings.language)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -47,8 +47,13 @@ class Settings(BaseSettings):
         description="Live-update fan-out: auto = postgres on PostgreSQL, else memory.",
     )
     redis_url: str = "redis://127.0.0.1:6379/0"
+    live_ping_seconds: float = Field(
+        default=5.0, gt=0, description="Heartbeat of open websockets; silent ones are dropped."
+    )
     live_recheck_seconds: float = Field(
-        default=5.0, gt=0, description="Open websockets re-check access (and ping) this often."
+        default=60.0,
+        gt=0,
+        description="Safety re-check of open websockets' access (revocations close them at once).",
     )
     password_reset_hours: int = Field(
         default=48, ge=1, le=720, description="How long a password reset link works."

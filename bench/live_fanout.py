@@ -70,9 +70,16 @@ print(json.dumps({"board": board.id, "card": card.id, "phases": phases, "token":
 
 
 async def _clients(
-    url: str, headers: dict[str, str], count: int, moves: int, ready: Any, results: Any
+    url: str,
+    headers: dict[str, str],
+    count: int,
+    moves: int,
+    ready: Any,
+    results: Any,
+    leave: Any,
 ) -> None:
-    """One client process: `count` boards open, every event noted with its arrival time."""
+    """One client process: `count` boards open, every event noted with its arrival time;
+    the boards stay open (answering pings) until `leave` is set."""
     sockets = []
     for _ in range(count):
         ws = await connect(url, additional_headers=headers, max_size=None, ping_interval=None)
@@ -95,39 +102,77 @@ async def _clients(
     deadline = time.time() + 30 + moves
     while time.time() < deadline and any(len(r) < moves for r in received):
         await asyncio.sleep(0.01)
+    results.put(received)
+    while not leave.is_set():
+        await asyncio.sleep(0.1)
     for task in readers:
         task.cancel()
     for ws in sockets:
         await ws.close()
-    results.put(received)
 
 
 def client_process(
-    url: str, headers: dict[str, str], count: int, moves: int, ready: Any, results: Any
+    url: str,
+    headers: dict[str, str],
+    count: int,
+    moves: int,
+    ready: Any,
+    results: Any,
+    leave: Any,
 ) -> None:
-    asyncio.run(_clients(url, headers, count, moves, ready, results))
+    asyncio.run(_clients(url, headers, count, moves, ready, results, leave))
 
 
-async def run(args: argparse.Namespace, base: str, world: dict[str, object]) -> dict[str, float]:
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def idle(pid: int, seconds: float) -> float:
+    """Share of one core the server used while its sockets were open and nothing changed."""
+    before, started = cpu_seconds(pid), time.monotonic()
+    await asyncio.sleep(seconds)
+    return 100 * (cpu_seconds(pid) - before) / (time.monotonic() - started)
+
+
+async def run(
+    args: argparse.Namespace, base: str, world: dict[str, object], pid: int
+) -> dict[str, float]:
     """The clients live in processes of their own, so that their reading is not what is
-    measured; arrival and sending times are wall-clock times of the one machine."""
+    measured; arrival and sending times are wall-clock times of the one machine.
+
+    Memory and idle CPU are those of the server process `pid` (one worker)."""
     headers = {"Authorization": f"Bearer {world['token']}"}
     context = multiprocessing.get_context("spawn")
-    ready, results = context.Queue(), context.Queue()
+    ready, results, leave = context.Queue(), context.Queue(), context.Event()
     shares = [args.clients // args.processes] * args.processes
     for number in range(args.clients % args.processes):
         shares[number] += 1
     url = f"ws://{base}/ws/boards/{world['board']}"
     children = [
         context.Process(
-            target=client_process, args=(url, headers, share, args.moves, ready, results)
+            target=client_process,
+            args=(url, headers, share, args.moves, ready, results, leave),
         )
         for share in shares
         if share
     ]
+    await asyncio.sleep(2)
+    rss_before = rss_kib(pid)
     for child in children:
         child.start()
     base_seq = max(ready.get(timeout=120) for _ in children)
+    await asyncio.sleep(2)
+    rss_open = rss_kib(pid)
+    idle_cpu = await idle(pid, args.idle)
     phases: list[int] = world["phases"]  # type: ignore[assignment]
     sent: dict[int, float] = {}
     answered: list[float] = []
@@ -147,8 +192,11 @@ async def run(args: argparse.Namespace, base: str, world: dict[str, object]) -> 
     received: list[list[tuple[int, float]]] = []
     for _ in children:
         received += results.get(timeout=120 + args.moves)
+    leave.set()
     for child in children:
         child.join(timeout=30)
+    await asyncio.sleep(3)
+    rss_after = rss_kib(pid)
     latencies = [
         (at - sent[seq]) * 1000 for client in received for seq, at in client if seq in sent
     ]
@@ -172,6 +220,11 @@ async def run(args: argparse.Namespace, base: str, world: dict[str, object]) -> 
         "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
         "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1),
         "max_ms": round(latencies[-1], 1),
+        "rss_before_mib": round(rss_before / 1024, 1),
+        "rss_open_mib": round(rss_open / 1024, 1),
+        "kib_per_socket": round((rss_open - rss_before) / args.clients, 1),
+        "idle_cpu_percent": round(idle_cpu, 2),
+        "rss_after_close_mib": round(rss_after / 1024, 1),
     }
 
 
@@ -182,6 +235,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--pause", type=float, default=0.1, help="seconds between moves")
     parser.add_argument("--processes", type=int, default=4, help="client processes")
+    parser.add_argument(
+        "--idle", type=float, default=20, help="seconds the open boards idle before the moves"
+    )
     parser.add_argument("--postgres", help="server URL; a scratch database is made there")
     parser.add_argument("--broker", default="auto", choices=["auto", "memory", "postgres", "redis"])
     args = parser.parse_args()
@@ -218,7 +274,7 @@ def main() -> None:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        result = asyncio.run(run(args, f"127.0.0.1:{port}", world))
+        result = asyncio.run(run(args, f"127.0.0.1:{port}", world, server.pid))
         result["workers"] = args.workers
         result["database"] = "postgresql" if args.postgres else "sqlite"
         print(json.dumps(result, indent=2))

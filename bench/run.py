@@ -251,6 +251,8 @@ def fanout(engine: str, clients: int) -> dict[str, Any]:
         str(clients),
         "--moves",
         "30",
+        "--idle",
+        "10",
     ]
     if engine == "postgres":
         command += ["--postgres", POSTGRES]
@@ -377,8 +379,19 @@ def markdown(results: dict[str, Any]) -> str:
             )
     lines += [
         "",
-        _row("engine", "open boards", "p50", "p95", "p99", "lost", "in order"),
-        _row("---", "---:", "---:", "---:", "---:", "---:", "---"),
+        _row(
+            "engine",
+            "open boards",
+            "p50",
+            "p95",
+            "p99",
+            "lost",
+            "in order",
+            "memory per board",
+            "CPU while idle",
+            "server memory: before / open / closed",
+        ),
+        _row("---", "---:", "---:", "---:", "---:", "---:", "---", "---:", "---:", "---:"),
     ]
     for engine in results["engines"]:
         for row in engine["fanout"]:
@@ -391,6 +404,10 @@ def markdown(results: dict[str, Any]) -> str:
                     f"{row['p99_ms']} ms",
                     row["lost"],
                     row["clients_complete_and_in_order"],
+                    f"{row['kib_per_socket']} KiB",
+                    f"{row['idle_cpu_percent']} % of a core",
+                    f"{row['rss_before_mib']} / {row['rss_open_mib']} / "
+                    f"{row['rss_after_close_mib']} MiB",
                 )
             )
     lines += [

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx2 as httpx
 import uvicorn
 
+from app.cli import WEBSOCKET_OPTIONS
 from app.main import create_app
 from app.settings import Settings
 
@@ -59,7 +60,7 @@ class LiveServer:
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
-            ws=ws or "websockets-sansio",  # type: ignore[arg-type]
+            **{**WEBSOCKET_OPTIONS, **({"ws": ws} if ws else {})},
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(

@@ -14,6 +14,7 @@ from app.accounts.models import BoardMember, Role
 from app.boards.models import Board
 from app.db import SessionDep
 from app.errors import DomainError
+from app.settings import Settings
 
 SESSION_COOKIE = "lotsenboard_session"
 ANON_CSRF_COOKIE = "lotsenboard_csrf"
@@ -74,13 +75,24 @@ def identify(request: Request, session: SessionDep) -> Principal | None:
 
 def identify_connection(request: HTTPConnection, session: Session) -> Principal | None:
     """The principal behind a request's or websocket's bearer token or session cookie."""
-    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    return identify_credentials(
+        session,
+        authorization=request.headers.get("authorization", ""),
+        cookie=request.cookies.get(SESSION_COOKIE),
+        settings=request.app.state.settings,
+    )
+
+
+def identify_credentials(
+    session: Session, *, authorization: str, cookie: str | None, settings: Settings
+) -> Principal | None:
+    """The principal behind an Authorization header or a session cookie (checked in this order)."""
+    scheme, _, credential = authorization.partition(" ")
     if scheme.lower() == "bearer" and credential:
         return _bearer(session, credential.strip())
-    cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    found = service.resolve_session(session, token=cookie, settings=request.app.state.settings)
+    found = service.resolve_session(session, token=cookie, settings=settings)
     if found is None:
         return None
     login, user = found

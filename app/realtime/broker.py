@@ -2,7 +2,6 @@
 
 import asyncio
 import concurrent.futures
-import contextlib
 import json
 import logging
 import threading
@@ -16,6 +15,7 @@ from app.realtime.live import STRUCTURAL, card_states, tally_html, touched_phase
 from app.web.i18n import current_language
 
 if TYPE_CHECKING:
+    from app.accounts.access import Principal
     from app.db import Database
 
 log = logging.getLogger("lotsenboard.realtime")
@@ -101,32 +101,95 @@ class Refresh(LiveEvent):
         return self.TEXT
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True)
+class Control:
+    """Not an event: a heartbeat to send, or the socket to close (code 0: the client left)."""
+
+    close_code: int | None = None
+
+
+PING = Control()
+LEFT = Control(close_code=0)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a websocket showed at its handshake, kept to check its access again later."""
+
+    authorization: str = ""
+    cookie: str | None = None
+    screen: str | None = None
+
+
+class Inbox:
+    """What waits to be sent on one socket: an unbounded FIFO for one reader on one loop.
+
+    Lighter than an `asyncio.Queue` (one deque instead of four, a future only while the reader
+    waits): a town hall's screens and desks keep boards open for hours.
+    """
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: deque[LiveEvent | Control] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: "LiveEvent | Control") -> None:
+        self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def get_nowait(self) -> "LiveEvent | Control":
+        return self._items.popleft()
+
+    async def get(self) -> "LiveEvent | Control":
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.popleft()
+
+    def qsize(self) -> int:
+        return len(self._items)
+
+    def empty(self) -> bool:
+        return not self._items
+
+
+@dataclass(eq=False, slots=True)
 class Subscription:
     board_id: int
     loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[LiveEvent] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
-    )
+    credentials: Credentials = field(default_factory=Credentials)
+    # Who the handshake found (None until then); revocations are matched against it.
+    principal: "Principal | None" = None
+    # Unbounded, so a close or a ping always fits; `offer` bounds the events in it.
+    queue: Inbox = field(default_factory=Inbox)
     # Seqs already handed on (the board's seq at subscription time counts as seen):
     # a repeat from a second relay is dropped; a late one still goes out, clients order by seq.
     seen_up_to: int = 0
-    recent: deque[int] = field(default_factory=lambda: deque(maxlen=256))
+    recent: deque[int] | None = None  # made at the first event: most boards idle
     dropped_up_to: int = 0
     refreshed_up_to: int = 0
+    # When the client last sent anything (a page answers each ping), in loop time.
+    heard_at: float = 0.0
 
     def offer(self, message: LiveEvent) -> None:
         seq = message.seq
+        if self.recent is None:
+            self.recent = deque(maxlen=256)
         if seq <= self.seen_up_to or seq in self.recent:
             return
         self.recent.append(seq)
-        try:
-            self.queue.put_nowait(message)
-        except asyncio.QueueFull:
+        if self.queue.qsize() >= QUEUE_SIZE:
             # A client this far behind is told the newest seq once it has read the rest,
             # and resyncs from the event log.
             self.dropped_up_to = max(self.dropped_up_to, seq)
             log.warning("dropping an event for a slow subscriber of board %s", self.board_id)
+            return
+        self.queue.put_nowait(message)
 
     def refresh(self, global_seq: int) -> None:
         # Once per instance-wide event, however many relays announce it.
@@ -134,8 +197,16 @@ class Subscription:
             return
         self.refreshed_up_to = global_seq
         # A full queue is far behind already: that client re-renders when it catches up.
-        with contextlib.suppress(asyncio.QueueFull):
+        if self.queue.qsize() < QUEUE_SIZE:
             self.queue.put_nowait(Refresh())
+
+    def ping(self) -> None:
+        # A client with events waiting hears from the server anyway.
+        if self.queue.empty():
+            self.queue.put_nowait(PING)
+
+    def close(self, code: int) -> None:
+        self.queue.put_nowait(Control(close_code=code))
 
 
 class MemoryBroker:
@@ -145,9 +216,15 @@ class MemoryBroker:
         self._lock = threading.Lock()
         self._subscriptions: dict[int, set[Subscription]] = defaultdict(set)
 
-    def subscribe(self, board_id: int) -> Subscription:
+    def subscribe(self, board_id: int, credentials: Credentials | None = None) -> Subscription:
         """Call from the event loop that will read the subscription's queue."""
-        subscription = Subscription(board_id=board_id, loop=asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        subscription = Subscription(
+            board_id=board_id,
+            loop=loop,
+            credentials=credentials or Credentials(),
+            heard_at=loop.time(),
+        )
         with self._lock:
             self._subscriptions[board_id].add(subscription)
         return subscription
@@ -168,11 +245,14 @@ class MemoryBroker:
             if not subscription.loop.is_closed():
                 subscription.loop.call_soon_threadsafe(subscription.offer, message)
 
+    def subscriptions(self) -> list[Subscription]:
+        """Every open subscription of this process; callable from any thread."""
+        with self._lock:
+            return [s for group in self._subscriptions.values() for s in group]
+
     def refresh_all(self, global_seq: int) -> None:
         """Tell every open board to re-render; callable from any thread."""
-        with self._lock:
-            subscribers = [s for group in self._subscriptions.values() for s in group]
-        for subscription in subscribers:
+        for subscription in self.subscriptions():
             if not subscription.loop.is_closed():
                 subscription.loop.call_soon_threadsafe(subscription.refresh, global_seq)
 

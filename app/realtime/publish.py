@@ -13,15 +13,18 @@ from sqlmodel import Session
 from app.db import BROKER_INFO, REDIS_INFO
 from app.events import names
 from app.events.models import Event, EventRead
-from app.realtime import relay
-from app.realtime.broker import LiveEvent, broker
+from app.realtime import guard, relay
 
 
-def _board_of_note(event: Event) -> int | None:
-    """The board a note about this event names; None for events no open board shows."""
+def _note_of(event: Event) -> str | None:
+    """What the relay announces for this event; None for events no open socket cares about."""
     if event.board_id is not None:
-        return event.board_id
-    return relay.EVERY_BOARD if event.type in names.SHOWN_ON_BOARDS else None
+        return relay.note(event.board_id, event.seq)
+    if event.type in names.SHOWN_ON_BOARDS:
+        return relay.note(relay.EVERY_BOARD, event.seq)
+    if event.type in guard.ACCESS_CHANGES:
+        return relay.note(relay.ACCESS, event.seq)
+    return None
 
 
 def notify_in_transaction(session: Session, events: Sequence[Event]) -> None:
@@ -29,11 +32,11 @@ def notify_in_transaction(session: Session, events: Sequence[Event]) -> None:
     if session.info.get(BROKER_INFO) != "postgres":
         return
     for event in events:
-        board_id = _board_of_note(event)
-        if board_id is not None:
+        note = _note_of(event)
+        if note is not None:
             session.execute(
                 text("SELECT pg_notify(:channel, :note)"),
-                {"channel": relay.CHANNEL, "note": relay.note(board_id, event.seq)},
+                {"channel": relay.CHANNEL, "note": note},
             )
 
 
@@ -41,14 +44,10 @@ def publish_committed(session: Session, events: Sequence[Event]) -> None:
     """In one process or through Redis: hand the committed events on."""
     mode = session.info.get(BROKER_INFO, "memory")
     for event in events:
-        board_id = _board_of_note(event)
-        if board_id is None:
+        note = _note_of(event)
+        if note is None:
             continue
         if mode == "redis":
-            relay.publish_redis(session.info[REDIS_INFO], board_id, event.seq)
+            relay.publish_redis(session.info[REDIS_INFO], note)
         elif mode == "memory":
-            if board_id == relay.EVERY_BOARD:
-                broker.refresh_all(event.seq)
-            else:
-                message = EventRead.model_validate(event).model_dump_json()
-                broker.publish(LiveEvent(board_id, event.seq, message))
+            relay.hand_on(EventRead.model_validate(event))

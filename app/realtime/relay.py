@@ -13,11 +13,13 @@ import psycopg
 import redis
 import redis.asyncio as aioredis
 from sqlalchemy.engine import make_url
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from app.db import Database
+from app.events import names
 from app.events.models import Event, EventRead
+from app.realtime import guard
 from app.realtime.broker import LiveEvent, broker
 
 log = logging.getLogger("lotsenboard.realtime")
@@ -25,10 +27,23 @@ log = logging.getLogger("lotsenboard.realtime")
 CHANNEL = "lotsenboard_events"
 # The "board" of a note about a department or lotse every board shows.
 EVERY_BOARD = 0
+# The "board" of a note about an instance-wide access change (seq in the instance's stream).
+ACCESS = "access"
 
 
-def note(board_id: int, seq: int) -> str:
+def note(board_id: int | str, seq: int) -> str:
     return f"{board_id}:{seq}"
+
+
+def hand_on(event: EventRead) -> None:
+    """A committed event to this process's websockets: as a board event, as a refresh of
+    every board, or as an access change their sockets are checked against."""
+    if event.board_id is None:
+        if event.type in names.SHOWN_ON_BOARDS:
+            broker.refresh_all(event.seq)
+    else:
+        broker.publish(LiveEvent(event.board_id, event.seq, event.model_dump_json()))
+    guard.revoked(event.type, event.payload, event.board_id)
 
 
 @lru_cache
@@ -36,12 +51,12 @@ def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
-def publish_redis(url: str, board_id: int, seq: int) -> None:
+def publish_redis(url: str, text: str) -> None:
     """Announce a committed event on Redis; a Redis outage must not fail the change itself."""
     try:
-        _redis(url).publish(CHANNEL, note(board_id, seq))
+        _redis(url).publish(CHANNEL, text)
     except redis.RedisError:
-        log.warning("could not announce board %s seq %s on Redis", board_id, seq)
+        log.warning("could not announce %s on Redis", text)
 
 
 class Relay:
@@ -86,18 +101,23 @@ class Relay:
 
     async def _deliver(self, text: str) -> None:
         board, _, seq = text.partition(":")
-        if not (board.isdigit() and seq.isdigit()):
+        if not seq.isdigit():
             return
-        if int(board) == EVERY_BOARD:
+        if board == str(EVERY_BOARD):
             broker.refresh_all(int(seq))
             return
-        message = await run_in_threadpool(self._load, int(board), int(seq))
-        if message is not None:
-            broker.publish(LiveEvent(int(board), int(seq), message))
+        if board != ACCESS and not board.isdigit():
+            return
+        event = await run_in_threadpool(
+            self._load, None if board == ACCESS else int(board), int(seq)
+        )
+        if event is not None:
+            hand_on(event)
 
-    def _load(self, board_id: int, seq: int) -> str | None:
+    def _load(self, board_id: int | None, seq: int) -> EventRead | None:
         with self.db.session() as session:
-            event = session.exec(
-                select(Event).where(Event.board_id == board_id, Event.seq == seq)
-            ).first()
-            return None if event is None else EventRead.model_validate(event).model_dump_json()
+            stream = (
+                col(Event.board_id).is_(None) if board_id is None else Event.board_id == board_id
+            )
+            event = session.exec(select(Event).where(stream, Event.seq == seq)).first()
+            return None if event is None else EventRead.model_validate(event)

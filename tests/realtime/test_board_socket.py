@@ -7,14 +7,18 @@ import socket
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from app.accounts import members, tokens
 from app.accounts import service as accounts
-from app.accounts.models import Role, UserUpdate
+from app.accounts.models import LoginSession, Role, UserUpdate
 from app.annotations import service as annotations
 from app.annotations.models import AnnotationUpdate
 from app.boards import service as boards
@@ -41,7 +45,9 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("ws"),
         secret_key="ws",
-        live_recheck_seconds=0.3,
+        live_ping_seconds=0.3,
+        # Revocations must reach open sockets through the event log, not the safety pass.
+        live_recheck_seconds=3600,
     )
     live = LiveServer(settings)
     live.start()
@@ -165,7 +171,7 @@ def _closed_within(client: ClientConnection, seconds: float) -> int | None:
     return None
 
 
-def test_revocation_closes_open_sockets_within_seconds(server: LiveServer, db: Database) -> None:
+def test_revocation_closes_open_sockets_at_once(server: LiveServer, db: Database) -> None:
     with db.session() as session:
         board = make_board(session)
         restricted = make_board(session, name="Personalamt")
@@ -220,6 +226,62 @@ def test_revocation_closes_open_sockets_within_seconds(server: LiveServer, db: D
             assert _closed_within(sockets[name], 3.0) in (4401, 4404), name
         assert _closed_within(sockets["untouched"], 1.0) is None
         assert login.id
+
+
+def test_a_logout_closes_that_login_s_socket_only(server: LiveServer, db: Database) -> None:
+    with db.session() as session:
+        board = make_board(session)
+        user = make_user(session, role=Role.lotse)
+        leaving_token, leaving = accounts.start_session(session, user=user, ip="127.0.0.1")
+        staying_token, _staying = accounts.start_session(session, user=user, ip="127.0.0.1")
+    cookie = lambda token: {"additional_headers": {"Cookie": f"lotsenboard_session={token}"}}  # noqa: E731
+    with (
+        _open(server, board.id, **cookie(leaving_token)) as leaving_socket,
+        _open(server, board.id, **cookie(staying_token)) as staying_socket,
+    ):
+        assert _message(leaving_socket)["type"] == _message(staying_socket)["type"] == "hello"
+        with db.session() as session:
+            accounts.end_session(session, login_id=leaving.id, actor=user.name)
+        assert _closed_within(leaving_socket, 3.0) == 4401
+        assert _closed_within(staying_socket, 1.0) is None
+
+
+def test_what_no_event_announces_is_caught_by_the_safety_re_check(
+    database_url: str, tmp_path: Path, db: Database
+) -> None:
+    settings = Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        secret_key="ws",
+        live_ping_seconds=0.3,
+        live_recheck_seconds=1.0,
+    )
+    with db.session() as session:
+        board = make_board(session)
+        user = make_user(session, role=Role.lotse)
+        expiring_token, expiring = accounts.start_session(session, user=user, ip="127.0.0.1")
+        staying_token, _staying = accounts.start_session(session, user=user, ip="127.0.0.1")
+    cookie = lambda token: {"additional_headers": {"Cookie": f"lotsenboard_session={token}"}}  # noqa: E731
+    live = LiveServer(settings)
+    live.start()
+    try:
+        with (
+            _open(live, board.id, **cookie(expiring_token)) as expiring_socket,
+            _open(live, board.id, **cookie(staying_token)) as staying_socket,
+        ):
+            assert _message(expiring_socket)["type"] == _message(staying_socket)["type"]
+            # A login that ran out leaves no event: only the safety pass can notice it.
+            with db.session() as session:
+                session.execute(
+                    update(LoginSession)
+                    .where(col(LoginSession.id) == expiring.id)
+                    .values(created_at=datetime(2020, 1, 1, tzinfo=UTC))
+                )
+                session.commit()
+            assert _closed_within(expiring_socket, 3.0) == 4401
+            assert _closed_within(staying_socket, 1.5) is None
+    finally:
+        live.stop()
 
 
 def _stalled_socket(server: LiveServer, board_id: int, token: str) -> socket.socket:

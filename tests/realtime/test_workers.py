@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from app.accounts import tokens
@@ -50,7 +51,7 @@ def test_a_move_through_one_worker_reaches_clients_of_both(two_workers: str, db:
         target = boards.list_phases(session, board_id=board.id)[1].id
         department = make_department(session, name="Bauamt", code="BA")
         user = make_user(session, role=Role.lotse)
-        plain, _token = tokens.create_token(session, user=user, name="workers")
+        plain, token = tokens.create_token(session, user=user, name="workers")
         admin = make_user(session, role=Role.admin)
         admin_plain, _token = tokens.create_token(session, user=admin, name="workers")
     auth = {"Authorization": f"Bearer {plain}"}
@@ -91,6 +92,18 @@ def test_a_move_through_one_worker_reaches_clients_of_both(two_workers: str, db:
         assert renamed.status_code == 200, renamed.text
         for client in clients:
             assert _next(client) == {"type": "refresh"}
+        # A revoked token closes its sockets on both workers at once (the safety re-check
+        # runs once a minute only).
+        revoked = httpx.delete(
+            f"http://{two_workers}/api/v1/tokens/{token.id}", headers=auth, timeout=10
+        )
+        assert revoked.status_code == 204, revoked.text
+        started = time.monotonic()
+        for client in clients:
+            with pytest.raises(ConnectionClosed):
+                _next(client)
+            assert client.close_code == 4401
+        assert time.monotonic() - started < 3
 
 
 def _next(client: ClientConnection) -> dict[str, Any]:
