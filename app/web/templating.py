@@ -10,7 +10,6 @@ from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup, escape
 from starlette.datastructures import URLPath
-from starlette.routing import Router
 
 from app import clock
 from app.annotations import texts as annotation_texts
@@ -24,20 +23,31 @@ from app.web.markdown import render_markdown
 templates = Jinja2Blocks(directory=ROOT_DIR / "templates")
 
 
-@lru_cache(maxsize=4096)
-def _path_for(router: Router, name: str, params: tuple[tuple[str, Any], ...]) -> URLPath:
-    return router.url_path_for(name, **dict(params))
+URL_PATHS_KEPT = 4096
 
 
 @pass_context
 def url_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
     """Starlette's `url_for`, with the route looked up once per name and values: the lookup
-    walks every route, and a board page asks for the same few addresses again and again."""
+    walks every route, and a board page asks for the same few addresses again and again.
+    Kept per app (its router cannot be a cache key)."""
     request = context["request"]
+    state = request.app.state
+    paths: dict[tuple[str, tuple[tuple[str, Any], ...]], URLPath] | None = getattr(
+        state, "url_paths", None
+    )
+    if paths is None:
+        paths = state.url_paths = {}
+    key = (name, tuple(sorted(params.items())))
     try:
-        path = _path_for(request.app.router, name, tuple(sorted(params.items())))
+        path = paths.get(key)
     except TypeError:  # a value that cannot be a cache key
         path = request.app.router.url_path_for(name, **params)
+    else:
+        if path is None:
+            if len(paths) >= URL_PATHS_KEPT:
+                paths.clear()
+            path = paths[key] = request.app.router.url_path_for(name, **params)
     return str(path.make_absolute_url(base_url=request.base_url))
 
 

@@ -4,6 +4,7 @@ no one gets a face in another's language."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -107,3 +108,23 @@ def test_no_one_gets_a_face_in_another_language(
     german, english, again = seen["de"], seen["en"], seen["de again"]
     assert "Priorität: dringend" in german and "Priorität: dringend" in again
     assert "Priority: urgent" in english and "Priorität" not in english
+
+
+def test_addresses_are_looked_up_once_per_app(
+    app: FastAPI, client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    board = make_board(session)
+    for number in range(3):
+        make_card(session, board, title=f"Maßnahme {number}")
+    page = f"/boards/{board.id}?all=1"
+    first = client.get(page).text
+    lookups: list[str] = []
+    look_up = app.router.url_path_for
+
+    def counted(name: str, /, **params: object) -> object:
+        lookups.append(name)
+        return look_up(name, **params)
+
+    monkeypatch.setattr(app.router, "url_path_for", counted)
+    assert client.get(page).text == first
+    assert lookups == []
