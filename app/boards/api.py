@@ -4,10 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
 
 from app.accounts.access import Admin, Reader, can_read_board
 from app.boards import service
 from app.boards.models import (
+    Board,
     BoardCreate,
     BoardRead,
     BoardUpdate,
@@ -20,6 +22,7 @@ from app.cards import queries
 from app.cards.models import CardRead
 from app.db import SessionDep, ident
 from app.types import MAX_ID, PathId
+from app.web.answers import answers, board_state
 from app.web.deps import BoardDep
 
 router = APIRouter(tags=["boards"])
@@ -64,9 +67,13 @@ def create_board(data: BoardCreateWithPhases, session: SessionDep, principal: Ad
 
 
 @router.get("/boards/{board_id}", response_model=BoardDetail)
-def read_board(board: BoardDep, session: SessionDep) -> object:
+def read_board(board: BoardDep, session: SessionDep) -> Response:
     """The board with its phases and their active cards in order."""
-    assert board.id is not None
+    key = ("api-board", board_state(session, board))
+    return answers.answer(key, lambda: _board_json(session, board))
+
+
+def _board_json(session: Session, board: Board) -> Response:
     view = queries.board_view(session, board_id=ident(board))
     phases = [
         PhaseWithCards(
@@ -77,7 +84,8 @@ def read_board(board: BoardDep, session: SessionDep) -> object:
         )
         for item in view.phases
     ]
-    return BoardDetail(**BoardRead.model_validate(board).model_dump(), phases=phases)
+    detail = BoardDetail(**BoardRead.model_validate(board).model_dump(), phases=phases)
+    return Response(detail.model_dump_json(), media_type="application/json")
 
 
 @router.patch("/boards/{board_id}", response_model=BoardRead)

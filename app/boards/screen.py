@@ -5,19 +5,22 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app import clock
 from app.accounts import tokens
-from app.accounts.models import ScreenMode
+from app.accounts.models import ScreenLink, ScreenMode
 from app.annotations import queries as annotations
 from app.boards import service
+from app.boards.models import Board
 from app.boards.presentation import BoardFilters
 from app.boards.views import board_context
 from app.cards.models import Card
 from app.db import SessionDep
 from app.meetings import minutes, sitting
 from app.settings import get_settings
+from app.web.answers import answers, board_state, request_view
 from app.web.htmx import render
 from app.web.i18n import gettext as _
 
@@ -81,12 +84,19 @@ WALL_CARDS = 4  # measures shown enlarged for the current point; more would not 
 @router.get("/screen/{token}", response_class=HTMLResponse)
 def screen_page(
     request: Request, session: SessionDep, token: Annotated[str, Path(max_length=100)]
-) -> HTMLResponse:
+) -> Response:
     """The board of this screen link; 401 once the link is revoked."""
     link = tokens.resolve_screen_link(session, plain=token)
     if link is None:
         return render(request, "boards/screen_gone.html", {}, status_code=401)
     board = service.get_board(session, board_id=link.board_id)
+    key = ("screen", board_state(session, board), request_view(request))
+    return answers.answer(key, lambda: _screen(request, session, link, board, token))
+
+
+def _screen(
+    request: Request, session: Session, link: ScreenLink, board: Board, token: str
+) -> HTMLResponse:
     filters = BoardFilters(department=list(link.department_ids))
     context = board_context(session, board, filters)
     context["tally"] = annotations.open_tally(session, board_id=link.board_id)

@@ -19,6 +19,7 @@ from app.db import DatabaseDep, SessionDep, ident
 from app.meetings import service as meetings
 from app.meetings import sitting
 from app.people import service as people
+from app.web.answers import answers, board_state, request_view
 from app.web.deps import BoardDep
 from app.web.htmx import render, see_other
 from app.web.i18n import gettext as _
@@ -61,7 +62,8 @@ def board_page(
             if preferences.changed(session, **mine, query=view):
                 with db.session(write=True) as writer:
                     preferences.remember(writer, **mine, query=view)
-    return render_board(request, session, board, filters)
+    key = ("board", board_state(session, board), request_view(request))
+    return answers.answer(key, lambda: render_board(request, session, board, filters))
 
 
 def _since(session: Session, board_id: int, filters: BoardFilters) -> datetime | None:

@@ -2,7 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic import TypeAdapter
+from sqlmodel import Session
 
 from app.accounts.access import Editor
 from app.cards import queries, service
@@ -18,6 +20,7 @@ from app.cards.models import (
 from app.db import SessionDep, ident
 from app.events import service as events
 from app.events.models import EventRead
+from app.web.answers import answers, board_state
 from app.web.deps import BoardDep, CardDep
 
 router = APIRouter(tags=["cards"])
@@ -40,7 +43,7 @@ def list_cards(
         bool, Query(description="Only blocked cards (an open annotation blocks them).")
     ] = False,
     archived: bool = False,
-) -> object:
+) -> Response:
     """The board's cards matching all given filters (repeat a filter for "any of")."""
     assert board.id is not None
     filters = CardFilter(
@@ -53,7 +56,17 @@ def list_cards(
         blocked=blocked,
         archived=archived,
     )
-    return queries.list_cards(session, board_id=ident(board), filters=filters)
+    key = ("api-cards", board_state(session, board), filters.model_dump_json())
+    return answers.answer(key, lambda: _cards_json(session, ident(board), filters))
+
+
+_CARD_LIST = TypeAdapter(list[CardRead])
+
+
+def _cards_json(session: Session, board_id: int, filters: CardFilter) -> Response:
+    found = queries.list_cards(session, board_id=board_id, filters=filters)
+    cards = [CardRead.model_validate(card) for card in found]
+    return Response(_CARD_LIST.dump_json(cards), media_type="application/json")
 
 
 @router.post("/boards/{board_id}/cards", response_model=CardRead, status_code=201)

@@ -60,6 +60,12 @@ def after_commit(handler: Handler) -> None:
         _after_commit.append(handler)
 
 
+def instance_seq(session: Session) -> int:
+    """The seq of the last instance-wide event (departments, lotsen, accounts, screen links)."""
+    last = session.exec(select(func.max(Event.seq)).where(col(Event.board_id).is_(None))).one()
+    return last or 0
+
+
 def append(
     session: Session,
     *,
@@ -78,8 +84,7 @@ def append(
             session.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _GLOBAL_STREAM_LOCK}
             )
-        last = session.exec(select(func.max(Event.seq)).where(col(Event.board_id).is_(None))).one()
-        seq = (last or 0) + 1
+        seq = instance_seq(session) + 1
     else:
         board = _stream_owner()
         # An ORM update: a board object loaded in this session shows the new seq as well.
