@@ -7,6 +7,7 @@ credential and board once per pass, so idle sockets cost neither a task nor a qu
 """
 
 import asyncio
+import logging
 import weakref
 from collections import defaultdict
 from typing import Any
@@ -21,6 +22,8 @@ from app.boards.models import Board
 from app.db import Database
 from app.realtime.broker import Credentials, Subscription, broker
 from app.settings import Settings
+
+log = logging.getLogger("lotsenboard.realtime")
 
 # Close codes (4000 + the HTTP status they stand for).
 NOT_AUTHENTICATED = 4401
@@ -159,7 +162,12 @@ class Keeper:
             groups: dict[tuple[Credentials, int], list[Subscription]] = defaultdict(list)
             for subscription in due:
                 groups[(subscription.credentials, subscription.board_id)].append(subscription)
-            codes = await run_in_threadpool(self._codes, list(groups))
+            try:
+                codes = await run_in_threadpool(self._codes, list(groups))
+            except Exception:
+                # The database is away: keep the sockets; the next pass checks them again.
+                log.warning("could not check the access of open boards", exc_info=True)
+                return
             for key, code in codes.items():
                 if code:
                     for subscription in groups[key]:
@@ -179,7 +187,8 @@ _keepers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Keeper]" = (
 
 
 def keep(db: Database, settings: Settings) -> None:
-    """Make sure the running loop has a keeper (call when a socket is accepted)."""
+    """Make sure the running loop has a keeper (call once a socket has subscribed, before its
+    handshake reads access: a revocation committed meanwhile then finds a keeper to check it)."""
     loop = asyncio.get_running_loop()
     keeper = _keepers.get(loop)
     if keeper is None or not keeper.running:

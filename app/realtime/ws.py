@@ -69,6 +69,7 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
     db: Database = websocket.app.state.db
     # Subscribe before reading the board's seq, so no commit falls between the two.
     subscription = broker.subscribe(board_id, credentials_of(websocket))
+    guard.keep(db, settings)
     reader: asyncio.Task[None] | None = None
     try:
         code, last_seq, principal = await run_in_threadpool(_authorize, db, settings, subscription)
@@ -80,7 +81,6 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
         # Screens get the cards as the wall shows them: without links or controls.
         readonly = principal is not None and principal.via == "screen"
         await websocket.accept()
-        guard.keep(db, settings)
         reader = asyncio.create_task(_read(websocket, subscription))
         hello = {
             "type": "hello",
