@@ -111,16 +111,9 @@ async def _clients(
         await ws.close()
 
 
-def client_process(
-    url: str,
-    headers: dict[str, str],
-    count: int,
-    moves: int,
-    ready: Any,
-    results: Any,
-    leave: Any,
-) -> None:
-    asyncio.run(_clients(url, headers, count, moves, ready, results, leave))
+def client_process(*args: Any) -> None:
+    """Entry point of a client process (the arguments of `_clients`)."""
+    asyncio.run(_clients(*args))
 
 
 def rss_kib(pid: int) -> int:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -228,16 +229,25 @@ def test_revocation_closes_open_sockets_at_once(server: LiveServer, db: Database
         assert login.id
 
 
-def test_a_logout_closes_that_login_s_socket_only(server: LiveServer, db: Database) -> None:
+def _two_logins(db: Database) -> tuple[Any, Any, tuple[str, Any], tuple[str, Any]]:
+    """A board, a lotse, and two logins (cookie token, session) of that lotse."""
     with db.session() as session:
         board = make_board(session)
         user = make_user(session, role=Role.lotse)
-        leaving_token, leaving = accounts.start_session(session, user=user, ip="127.0.0.1")
-        staying_token, _staying = accounts.start_session(session, user=user, ip="127.0.0.1")
-    cookie = lambda token: {"additional_headers": {"Cookie": f"lotsenboard_session={token}"}}  # noqa: E731
+        first = accounts.start_session(session, user=user, ip="127.0.0.1")
+        second = accounts.start_session(session, user=user, ip="127.0.0.1")
+    return board, user, first, second
+
+
+def _cookie(token: str) -> dict[str, Any]:
+    return {"additional_headers": {"Cookie": f"lotsenboard_session={token}"}}
+
+
+def test_a_logout_closes_that_login_s_socket_only(server: LiveServer, db: Database) -> None:
+    board, user, (leaving_token, leaving), (staying_token, _staying) = _two_logins(db)
     with (
-        _open(server, board.id, **cookie(leaving_token)) as leaving_socket,
-        _open(server, board.id, **cookie(staying_token)) as staying_socket,
+        _open(server, board.id, **_cookie(leaving_token)) as leaving_socket,
+        _open(server, board.id, **_cookie(staying_token)) as staying_socket,
     ):
         assert _message(leaving_socket)["type"] == _message(staying_socket)["type"] == "hello"
         with db.session() as session:
@@ -256,18 +266,13 @@ def test_what_no_event_announces_is_caught_by_the_safety_re_check(
         live_ping_seconds=0.3,
         live_recheck_seconds=1.0,
     )
-    with db.session() as session:
-        board = make_board(session)
-        user = make_user(session, role=Role.lotse)
-        expiring_token, expiring = accounts.start_session(session, user=user, ip="127.0.0.1")
-        staying_token, _staying = accounts.start_session(session, user=user, ip="127.0.0.1")
-    cookie = lambda token: {"additional_headers": {"Cookie": f"lotsenboard_session={token}"}}  # noqa: E731
+    board, _user, (expiring_token, expiring), (staying_token, _staying) = _two_logins(db)
     live = LiveServer(settings)
     live.start()
     try:
         with (
-            _open(live, board.id, **cookie(expiring_token)) as expiring_socket,
-            _open(live, board.id, **cookie(staying_token)) as staying_socket,
+            _open(live, board.id, **_cookie(expiring_token)) as expiring_socket,
+            _open(live, board.id, **_cookie(staying_token)) as staying_socket,
         ):
             assert _message(expiring_socket)["type"] == _message(staying_socket)["type"]
             # A login that ran out leaves no event: only the safety pass can notice it.
