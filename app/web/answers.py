@@ -1,5 +1,5 @@
 """Whole answers kept while nothing they show can have changed: the board page, the screen,
-the JSON board.
+the JSON board and card list.
 
 An answer's key holds what it depends on: the board's `last_seq` and the instance stream's seq
 (every change to cards, phases, annotations, meetings, departments, lotsen, accounts and screen
