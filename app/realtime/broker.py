@@ -36,6 +36,9 @@ class LiveEvent:
         self._messages: OrderedDict[tuple[bool, str], concurrent.futures.Future[str]] = (
             OrderedDict()
         )
+        self._waiting: dict[
+            tuple[tuple[bool, str], asyncio.AbstractEventLoop], asyncio.Future[str]
+        ] = {}
 
     def cached(self, *, readonly: bool) -> str | None:
         """The text for this variant if it is rendered already."""
@@ -54,7 +57,15 @@ class LiveEvent:
                 while len(self._messages) > self.CACHE:
                     self._messages.popitem(last=False)
         if not owner:
-            return await asyncio.wrap_future(future)
+            # One asyncio future per loop stands for the rendering: a thousand sockets waiting
+            # on it cost a callback each, not a cross-thread wake-up each.
+            loop = asyncio.get_running_loop()
+            with self._lock:
+                waiting = self._waiting.get((key, loop))
+                if waiting is None:
+                    waiting = self._waiting[(key, loop)] = asyncio.wrap_future(future)
+            # Shielded: a socket that closes meanwhile must not cancel the others' wait.
+            return await asyncio.shield(waiting)
         try:
             text = await run_in_threadpool(self._render, db, readonly=readonly)
         except BaseException as error:

@@ -1,6 +1,7 @@
 """The in-process fan-out: each subscriber its own bounded queue, repeats dropped, lag noted."""
 
 import asyncio
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -68,6 +69,35 @@ def test_an_event_is_rendered_once_per_variant_for_all_sockets() -> None:
     texts = run(scenario)
     assert texts == ["text for desk"] * 50 + ["text for screen"] * 50
     assert sorted(calls) == [False, True]
+
+
+def test_a_socket_that_closes_while_waiting_for_the_rendering_leaves_the_others_their_text() -> (
+    None
+):
+    calls: list[bool] = []
+
+    class Slow(LiveEvent):
+        def _render(self, db: object, *, readonly: bool) -> str:  # type: ignore[override]
+            calls.append(readonly)
+            time.sleep(0.2)
+            return "text"
+
+    async def scenario() -> tuple[list[str], bool]:
+        event = Slow(1, 7, "{}")
+        first = asyncio.create_task(event.message(None, readonly=False))  # type: ignore[arg-type]
+        await asyncio.sleep(0.01)  # the first socket is rendering; the others wait for it
+        waiting = [
+            asyncio.create_task(event.message(None, readonly=False))  # type: ignore[arg-type]
+            for _ in range(20)
+        ]
+        await asyncio.sleep(0.01)
+        waiting[0].cancel()  # that socket closed
+        texts = await asyncio.gather(first, *waiting[1:])
+        return texts, waiting[0].cancelled()
+
+    texts, closed = run(scenario)
+    assert texts == ["text"] * 20 and closed
+    assert calls == [False]
 
 
 def test_a_refresh_reaches_every_board_once_however_many_relays_announce_it() -> None:
