@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict, defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -252,9 +253,7 @@ class MemoryBroker:
         """Hand a committed event to each subscriber's loop; callable from any thread."""
         with self._lock:
             subscribers = list(self._subscriptions.get(message.board_id, ()))
-        for subscription in subscribers:
-            if not subscription.loop.is_closed():
-                subscription.loop.call_soon_threadsafe(subscription.offer, message)
+        _on_their_loops(subscribers, lambda subscription: subscription.offer(message))
 
     def subscriptions(self) -> list[Subscription]:
         """Every open subscription of this process; callable from any thread."""
@@ -263,9 +262,24 @@ class MemoryBroker:
 
     def refresh_all(self, global_seq: int) -> None:
         """Tell every open board to re-render; callable from any thread."""
-        for subscription in self.subscriptions():
-            if not subscription.loop.is_closed():
-                subscription.loop.call_soon_threadsafe(subscription.refresh, global_seq)
+        _on_their_loops(self.subscriptions(), lambda subscription: subscription.refresh(global_seq))
+
+
+def _on_their_loops(
+    subscriptions: list[Subscription], call: Callable[[Subscription], None]
+) -> None:
+    """Call for each subscription on its own loop: one wake-up per loop, not per socket."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[Subscription]] = defaultdict(list)
+    for subscription in subscriptions:
+        by_loop[subscription.loop].append(subscription)
+    for loop, group in by_loop.items():
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(_each, group, call)
+
+
+def _each(subscriptions: list[Subscription], call: Callable[[Subscription], None]) -> None:
+    for subscription in subscriptions:
+        call(subscription)
 
 
 broker = MemoryBroker()
