@@ -6,11 +6,13 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from app import clock
 from app.accounts import tokens
-from app.accounts.models import Role, User
+from app.accounts.models import ApiToken, Role, User
+from app.boards import service as boards
 from app.db import Database
 from app.main import all_routes
 from tests.factories import PASSWORD, make_board, make_card, make_user
@@ -338,3 +340,24 @@ def test_unexpected_errors_show_no_stack_trace(
     page = quiet.get("/", headers={"accept": "text/html"})
     assert page.status_code == 500 and "secret internals" not in page.text
     assert "Traceback" not in page.text
+
+
+def test_a_change_looks_up_its_token_in_a_read_of_its_own_and_still_notes_its_use(
+    client: TestClient, session: Session, db: Database
+) -> None:
+    board = make_board(session)
+    phase = boards.list_phases(session, board_id=board.id or 0)[0]
+    token = session.exec(select(ApiToken).where(ApiToken.name == "tests")).one()
+    long_ago = clock.now() - timedelta(hours=2)
+    session.execute(
+        update(ApiToken).where(col(ApiToken.id) == token.id).values(last_used_at=long_ago)
+    )
+    session.commit()
+    created = client.post(
+        f"/api/v1/boards/{board.id}/cards", json={"title": "E-Rechnung", "phase_id": phase.id}
+    )
+    assert created.status_code == 201, created.text
+    with db.session() as reader:
+        used = reader.get(ApiToken, token.id)
+        assert used is not None and used.last_used_at is not None
+        assert used.last_used_at > long_ago + timedelta(hours=1)
