@@ -265,16 +265,23 @@ class MemoryBroker:
         _on_their_loops(self.subscriptions(), lambda subscription: subscription.refresh(global_seq))
 
 
+def by_loop(
+    subscriptions: list[Subscription],
+) -> dict[asyncio.AbstractEventLoop, list[Subscription]]:
+    """The subscriptions grouped by the loop that serves them (closed loops left out)."""
+    groups: dict[asyncio.AbstractEventLoop, list[Subscription]] = defaultdict(list)
+    for subscription in subscriptions:
+        if not subscription.loop.is_closed():
+            groups[subscription.loop].append(subscription)
+    return groups
+
+
 def _on_their_loops(
     subscriptions: list[Subscription], call: Callable[[Subscription], None]
 ) -> None:
     """Call for each subscription on its own loop: one wake-up per loop, not per socket."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[Subscription]] = defaultdict(list)
-    for subscription in subscriptions:
-        by_loop[subscription.loop].append(subscription)
-    for loop, group in by_loop.items():
-        if not loop.is_closed():
-            loop.call_soon_threadsafe(_each, group, call)
+    for loop, group in by_loop(subscriptions).items():
+        loop.call_soon_threadsafe(_each, group, call)
 
 
 def _each(subscriptions: list[Subscription], call: Callable[[Subscription], None]) -> None:

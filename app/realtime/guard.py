@@ -20,7 +20,7 @@ from app.accounts import service as accounts
 from app.accounts.access import Principal, can_read_board, identify_credentials
 from app.boards.models import Board
 from app.db import Database
-from app.realtime.broker import Credentials, Subscription, broker
+from app.realtime.broker import Credentials, Subscription, broker, by_loop
 from app.settings import Settings
 
 log = logging.getLogger("lotsenboard.realtime")
@@ -94,13 +94,10 @@ def revoked(kind: str, payload: dict[str, Any], board_id: int | None) -> None:
     """An access change is committed: check the sockets it may concern now. Any thread."""
     if kind not in ACCESS_CHANGES:
         return
-    by_loop: dict[asyncio.AbstractEventLoop, list[Subscription]] = defaultdict(list)
-    for subscription in broker.subscriptions():
-        if _affected(subscription, kind, payload, board_id):
-            by_loop[subscription.loop].append(subscription)
-    for loop, subscriptions in by_loop.items():
+    affected = [s for s in broker.subscriptions() if _affected(s, kind, payload, board_id)]
+    for loop, subscriptions in by_loop(affected).items():
         keeper = _keepers.get(loop)
-        if keeper is not None and not loop.is_closed():
+        if keeper is not None:
             loop.call_soon_threadsafe(keeper.check, subscriptions)
 
 
