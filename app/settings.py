@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         pattern=r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([01][0-9]|2[0-3]):[0-5][0-9]$",
         description="When the weekly digest goes out (board time zone).",
     )
+    report_min_lotsen: int = Field(
+        default=3,
+        ge=1,
+        le=50,
+        description="Departments with fewer lotsen appear in reports only merged with others.",
+    )
     language: str = Field(
         default="de",
         pattern=r"^(de|en|auto)$",

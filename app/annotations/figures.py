@@ -129,6 +129,25 @@ def blocked_times(log: Log, *, now: datetime | None = None) -> dict[int, Blocked
     return {card_id: _union(found, now) for card_id, found in intervals.items()}
 
 
+def blocked_intervals(log: Log, *, now: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Per card (that was ever blocked), the disjoint intervals it was blocked in up to `now`."""
+    raw: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for span in log.spans:
+        if span.blocks and span.start < now:
+            end = span.end if span.end is not None and span.end <= now else now
+            raw[span.card_id].append((span.start, end))
+    merged: dict[int, list[tuple[datetime, datetime]]] = {}
+    for card_id, found in raw.items():
+        runs: list[tuple[datetime, datetime]] = []
+        for start, end in sorted(found):
+            if runs and start <= runs[-1][1]:
+                runs[-1] = (runs[-1][0], max(runs[-1][1], end))
+            else:
+                runs.append((start, end))
+        merged[card_id] = runs
+    return merged
+
+
 def blocked_time(
     session: Session, *, board_id: int, card_id: int, now: datetime | None = None
 ) -> BlockedTime:
@@ -228,8 +247,11 @@ def _count(events: Iterable[Event], kind: str, by: str) -> Counter[Any]:
     return Counter(_key(e.payload.get("annotation") or {}, by) for e in events if e.type == kind)
 
 
-def times_to_resolve(all_spans: Iterable[Span], *, by: str) -> dict[Any, list[timedelta]]:
-    """For each resolution: how long the annotation had been open (since raised or reopened)."""
+def times_to_resolve(
+    all_spans: Iterable[Span], *, by: str, within: tuple[datetime, datetime] | None = None
+) -> dict[Any, list[timedelta]]:
+    """For each resolution (within a window): how long the annotation had been open (since
+    raised or reopened)."""
     per_annotation: dict[int, list[Span]] = defaultdict(list)
     for span in all_spans:
         per_annotation[span.annotation_id].append(span)
@@ -241,7 +263,8 @@ def times_to_resolve(all_spans: Iterable[Span], *, by: str) -> dict[Any, list[ti
             if span.is_open and opened is None:
                 opened = span.start
             elif not span.is_open and opened is not None:
-                if span.state.get("status") == "resolved":
+                inside = within is None or within[0] <= span.start <= within[1]
+                if span.state.get("status") == "resolved" and inside:
                     found[_key(span.state, by)].append(span.start - opened)
                 opened = None
     return dict(found)

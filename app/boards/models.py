@@ -27,6 +27,9 @@ class Board(SQLModel, table=True):
     wip_counts_blocked: bool = Field(default=False)
     # After this many days in one phase a card says so on its face.
     stuck_after_days: int = Field(default=21)
+    # Where cycle time starts (None: see reports.service.started_phase). No foreign key: a
+    # removed phase simply falls back to the default.
+    started_phase_id: int | None = Field(default=None)
     # The board's event counter: bumped in the same transaction as each event.
     last_seq: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -59,6 +62,7 @@ class BoardUpdate(BaseModel):
     description: LongText | None = None
     wip_counts_blocked: bool | None = None
     stuck_after_days: int | None = Field(default=None, ge=1, le=365)
+    started_phase_id: Id | None = None
 
 
 class BoardRead(BaseModel):
@@ -70,6 +74,7 @@ class BoardRead(BaseModel):
     restricted: bool
     wip_counts_blocked: bool
     stuck_after_days: int
+    started_phase_id: int | None
     last_seq: int
     created_at: datetime
     updated_at: datetime

@@ -121,8 +121,14 @@ def update_board(session: Session, *, board_id: int, data: BoardUpdate, actor: s
     board = lock_board(session, board_id)
     before = _board_json(board)
     for field, value in data.model_dump(exclude_unset=True).items():
-        if value is None:
+        # No started phase: the reports' default.
+        if value is None and field != "started_phase_id":
             raise InvalidInput(field, "cannot be empty")
+        if field == "started_phase_id" and value is not None:
+            try:
+                get_phase(session, phase_id=value, board_id=board_id)
+            except NotFound:
+                raise InvalidInput(field, "no such phase on this board") from None
         setattr(board, field, value)
     return _commit_board_change(session, board, before, names.BOARD_UPDATED, actor)
 
@@ -205,6 +211,7 @@ def update_phase(
         board_id=board_id,
         type=names.PHASE_UPDATED,
         actor=actor,
+        extra={"phase_id": phase_id},
     )
     return phase
 

@@ -1,0 +1,1 @@
+"""Auswertungen: flow figures computed from the event log."""

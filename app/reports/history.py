@@ -1,0 +1,300 @@
+"""A board's cards and phases over time, replayed from the event log alone.
+
+Every card event says where the card went (`card.created` carries the whole card, a move its
+phase and position, an edit the fields it changed), and a phase's removal or its undo names
+the cards it carried. Replaying them in `seq` order gives each card's path through the phases
+(for the figures) and, when asked, the whole board as it stood at any moment (for "the board as
+it was"). Nothing is kept along the way, so nothing can disagree with the log.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
+
+from app.events import names
+from app.events.models import Event
+
+CARD_TYPES = (
+    names.CARD_CREATED,
+    names.CARD_UPDATED,
+    names.CARD_MOVED,
+    names.CARD_ARCHIVED,
+    names.CARD_RESTORED,
+)
+PHASE_TYPES = (
+    names.BOARD_CREATED,
+    names.PHASE_CREATED,
+    names.PHASE_UPDATED,
+    names.PHASES_REORDERED,
+    names.PHASE_REMOVED,
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One event as the replay needs it."""
+
+    seq: int
+    type: str
+    card_id: int | None
+    at: datetime
+    payload: dict[str, Any]
+
+
+def load(
+    session: Session, *, board_id: int, until: datetime | None = None, cards_only: bool = False
+) -> list[Row]:
+    """The board's card (and phase) events up to `until`, in the order they happened."""
+    kinds = {*CARD_TYPES, names.PHASE_REMOVED, names.PHASE_CREATED}
+    if not cards_only:
+        kinds.update(PHASE_TYPES)
+    statement = select_columns(
+        col(Event.seq),
+        col(Event.type),
+        col(Event.card_id),
+        col(Event.created_at),
+        col(Event.payload),
+    ).where(col(Event.board_id) == board_id, col(Event.type).in_(kinds))
+    if until is not None:
+        statement = statement.where(col(Event.created_at) <= until)
+    rows = session.execute(statement.order_by(col(Event.seq)))
+    return [Row(seq, kind, card_id, at, payload or {}) for seq, kind, card_id, at, payload in rows]
+
+
+# --- each card's path through the phases -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """From `at` on, the card stood in `phase_id` (archived or not)."""
+
+    at: datetime
+    phase_id: int
+    archived: bool
+
+
+@dataclass
+class Path:
+    """One card's steps and the changes of its fields, in order."""
+
+    card_id: int
+    created_at: datetime
+    fields: dict[str, Any]
+    steps: list[Step] = field(default_factory=list)
+    # (when, fields changed to): to know a card's department or tags at a moment.
+    edits: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)
+
+    def fields_at(self, moment: datetime) -> dict[str, Any]:
+        """The card's fields as they were at `moment`."""
+        current = dict(self.fields)
+        for at, changed in self.edits:
+            if at > moment:
+                break
+            current.update(changed)
+        return current
+
+    def step_at(self, moment: datetime) -> Step | None:
+        """Where the card stood at `moment` (None before it was created)."""
+        found = None
+        for step in self.steps:
+            if step.at > moment:
+                break
+            found = step
+        return found
+
+
+def paths(rows: Iterable[Row]) -> dict[int, Path]:
+    """Every card's path, replayed."""
+    found: dict[int, Path] = {}
+    removals: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        payload = row.payload
+        if row.type == names.PHASE_REMOVED:
+            removals[row.seq] = payload
+            target = payload.get("target_phase_id")
+            for place in payload.get("cards") or []:
+                path = found.get(place["id"])
+                if path is not None and target is not None:
+                    last = path.steps[-1]
+                    path.steps.append(Step(row.at, target, last.archived))
+            continue
+        if row.type == names.PHASE_CREATED:
+            # The undo of a removal brings the phase back, with the cards it carried.
+            undone = removals.get(payload.get("undo_of") or -1) or {}
+            back = {place["id"] for place in undone.get("cards") or []}
+            for card_id in payload.get("card_ids") or []:
+                path = found.get(card_id)
+                if path is not None and card_id in back:
+                    last = path.steps[-1]
+                    path.steps.append(Step(row.at, payload["after"]["id"], last.archived))
+            continue
+        if row.card_id is None:
+            continue
+        if row.type == names.CARD_CREATED:
+            after = payload.get("after") or {}
+            path = Path(row.card_id, row.at, dict(after))
+            path.steps.append(Step(row.at, after["phase_id"], bool(after.get("archived"))))
+            found[row.card_id] = path
+            continue
+        path = found.get(row.card_id)
+        if path is None:
+            continue
+        last = path.steps[-1]
+        if row.type == names.CARD_MOVED:
+            phase_id = payload["after"]["phase_id"]
+            if phase_id != last.phase_id:
+                path.steps.append(Step(row.at, phase_id, False))
+        elif row.type == names.CARD_ARCHIVED:
+            path.steps.append(Step(row.at, last.phase_id, True))
+        elif row.type == names.CARD_RESTORED:
+            path.steps.append(Step(row.at, last.phase_id, False))
+        elif row.type == names.CARD_UPDATED:
+            path.edits.append((row.at, dict(payload.get("after") or {})))
+    return found
+
+
+# --- the whole board at a moment ------------------------------------------------------------
+
+
+@dataclass
+class PastPhase:
+    id: int
+    name: str
+    is_done: bool
+    wip_limit: int | None
+    card_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class PastBoard:
+    """The board as it stood at `moment`: its phases in order, each with its cards in order."""
+
+    moment: datetime
+    phases: list[PastPhase]
+    cards: dict[int, dict[str, Any]]
+    archived: set[int]
+    last_seq: int
+
+    def placement(self) -> dict[int, list[int]]:
+        """Phase id → the ids of its active cards, top to bottom."""
+        return {phase.id: list(phase.card_ids) for phase in self.phases}
+
+
+def board_at(rows: Sequence[Row], moment: datetime) -> PastBoard:
+    """Replay the board's events up to `moment`: phases, the order of cards in each, fields."""
+    phases: dict[int, PastPhase] = {}
+    order: list[int] = []
+    cards: dict[int, dict[str, Any]] = {}
+    archived: set[int] = set()
+    removals: dict[int, dict[str, Any]] = {}
+    last_seq = 0
+
+    def place(card_id: int, phase_id: int, position: int | None) -> None:
+        column = phases[phase_id].card_ids
+        column.insert(len(column) if position is None else min(position, len(column)), card_id)
+        cards[card_id]["phase_id"] = phase_id
+
+    def take_out(card_id: int) -> None:
+        phase = phases.get(cards[card_id]["phase_id"])
+        if phase is not None and card_id in phase.card_ids:
+            phase.card_ids.remove(card_id)
+
+    def add_phase(spec: dict[str, Any]) -> PastPhase:
+        phase = PastPhase(
+            spec["id"], spec["name"], bool(spec.get("is_done")), spec.get("wip_limit")
+        )
+        phases[phase.id] = phase
+        order.insert(min(spec.get("position", len(order)), len(order)), phase.id)
+        return phase
+
+    for row in rows:
+        if row.at > moment:
+            break
+        last_seq = row.seq
+        payload = row.payload
+        kind = row.type
+        if kind == names.BOARD_CREATED:
+            for spec in sorted(payload.get("phases") or [], key=lambda p: p.get("position", 0)):
+                add_phase(spec)
+        elif kind == names.PHASE_CREATED:
+            add_phase(payload["after"])
+            undone = removals.get(payload.get("undo_of") or -1) or {}
+            for spot in sorted(undone.get("cards") or [], key=lambda p: p["position"]):
+                if spot["id"] in cards:
+                    take_out(spot["id"])
+                    if spot["id"] in archived:
+                        cards[spot["id"]]["phase_id"] = payload["after"]["id"]
+                    else:
+                        place(spot["id"], payload["after"]["id"], spot["position"])
+        elif kind == names.PHASES_REORDERED:
+            order = [phase_id for phase_id in payload["after"] if phase_id in phases]
+        elif kind == names.PHASE_REMOVED:
+            removals[row.seq] = payload
+            removed = payload["before"]["id"]
+            target = payload.get("target_phase_id")
+            carried = phases[removed].card_ids if removed in phases else []
+            for spot in payload.get("cards") or []:
+                if spot["id"] not in cards or target not in phases:
+                    continue
+                if spot["id"] in archived:
+                    cards[spot["id"]]["phase_id"] = target
+                elif spot["id"] in carried:
+                    phases[target].card_ids.append(spot["id"])
+                    cards[spot["id"]]["phase_id"] = target
+            phases.pop(removed, None)
+            order = [phase_id for phase_id in order if phase_id != removed]
+        elif kind == names.PHASE_UPDATED:
+            # Older phase edits do not name the phase; a phase shows today's name then.
+            phase_id = payload.get("phase_id")
+            if phase_id in phases:
+                after = payload.get("after") or {}
+                phase = phases[phase_id]
+                phase.name = after.get("name", phase.name)
+                phase.is_done = bool(after.get("is_done", phase.is_done))
+                phase.wip_limit = after.get("wip_limit", phase.wip_limit)
+        elif row.card_id is not None:
+            _card_event(row, cards, archived, phases, place, take_out)
+    ordered = [phases[phase_id] for phase_id in order if phase_id in phases]
+    return PastBoard(moment, ordered, cards, archived, last_seq)
+
+
+def _card_event(
+    row: Row,
+    cards: dict[int, dict[str, Any]],
+    archived: set[int],
+    phases: dict[int, PastPhase],
+    place: Any,
+    take_out: Any,
+) -> None:
+    card_id = row.card_id
+    assert card_id is not None
+    payload = row.payload
+    if row.type == names.CARD_CREATED:
+        after = dict(payload.get("after") or {})
+        cards[card_id] = after
+        if after.get("archived"):
+            archived.add(card_id)
+        elif after["phase_id"] in phases:
+            place(card_id, after["phase_id"], after.get("position"))
+        return
+    if card_id not in cards:
+        return
+    if row.type == names.CARD_UPDATED:
+        cards[card_id].update(payload.get("after") or {})
+    elif row.type == names.CARD_MOVED:
+        take_out(card_id)
+        after = payload["after"]
+        if after["phase_id"] in phases:
+            place(card_id, after["phase_id"], after.get("position"))
+    elif row.type == names.CARD_ARCHIVED:
+        take_out(card_id)
+        archived.add(card_id)
+    elif row.type == names.CARD_RESTORED:
+        archived.discard(card_id)
+        phase_id = cards[card_id]["phase_id"]
+        if phase_id in phases:
+            place(card_id, phase_id, (payload.get("after") or {}).get("position"))

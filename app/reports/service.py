@@ -1,0 +1,310 @@
+"""Auswertungen: one report per board, period, department and tag, read once from the log.
+
+The pages, the JSON API and the downloads ask the same `Report`. Departments with fewer lotsen
+than `report_min_lotsen` only appear merged into "weitere Fachbereiche": figures on a group of
+one or two people are figures on those people. There is no figure per person.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from statistics import median
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, func, select
+
+from app import clock
+from app.annotations import figures as annotation_figures
+from app.annotations.models import AnnotationCategory
+from app.boards.models import Board, Phase
+from app.events import names
+from app.people.models import Department, Lotse
+from app.reports import figures, history
+from app.reports.figures import PhaseInfo
+from app.settings import get_settings
+
+OTHERS = "weitere"
+NONE = "ohne"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A department as the figures show it: one large enough, the merged others, or none."""
+
+    key: str
+    name: str
+    department_ids: frozenset[int | None]
+
+
+def groups(session: Session) -> list[Group]:
+    """The departments with enough lotsen, then "weitere Fachbereiche", then "ohne"."""
+    minimum = get_settings().report_min_lotsen
+    counts = dict(
+        session.exec(
+            select(Lotse.department_id, func.count())
+            .where(col(Lotse.active))
+            .group_by(col(Lotse.department_id))
+        ).all()
+    )
+    large, small = [], []
+    for department in session.exec(select(Department).order_by(col(Department.name))):
+        if counts.get(department.id or 0, 0) >= minimum:
+            large.append(Group(str(department.id), department.name, frozenset({department.id})))
+        else:
+            small.append(department.id)
+    found = large
+    if small:
+        found.append(Group(OTHERS, "weitere Fachbereiche", frozenset(small)))
+    found.append(Group(NONE, "ohne Fachbereich", frozenset({None})))
+    return found
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end): local days from `first` to `last`, cut off at now."""
+
+    first: date
+    last: date
+    zone: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(), self.zone)
+
+    @property
+    def end(self) -> datetime:
+        end = datetime.combine(self.last + timedelta(days=1), time(), self.zone)
+        return min(end, clock.now())
+
+    def days(self) -> list[date]:
+        count = (self.last - self.first).days + 1
+        return [self.first + timedelta(days=n) for n in range(count) if self._begun(n)]
+
+    def _begun(self, offset: int) -> bool:
+        day = self.first + timedelta(days=offset)
+        return datetime.combine(day, time(), self.zone) < clock.now()
+
+    def day_end(self, day: date) -> datetime:
+        """The moment a day's figures are read: its end, or now for today."""
+        return min(datetime.combine(day + timedelta(days=1), time(), self.zone), self.end)
+
+    def weeks(self) -> list[tuple[date, datetime, datetime]]:
+        """The calendar weeks (Monday to Sunday) the period touches, cut to the period."""
+        monday = self.first - timedelta(days=self.first.weekday())
+        found = []
+        while monday <= self.last:
+            start = max(datetime.combine(monday, time(), self.zone), self.start)
+            end = min(datetime.combine(monday + timedelta(days=7), time(), self.zone), self.end)
+            if start < end:
+                found.append((monday, start, end))
+            monday += timedelta(days=7)
+        return found
+
+
+@dataclass(frozen=True)
+class Scope:
+    board: Board
+    period: Period
+    department: str | None = None  # a Group key
+    tag: str | None = None
+
+
+def started_phase(board: Board, phases: Sequence[Phase]) -> Phase | None:
+    """The phase in which work counts as started: the board's choice, else the third phase
+    (after collecting and prioritising), else the last one that is not done."""
+    chosen = [p for p in phases if p.id == board.started_phase_id]
+    if chosen:
+        return chosen[0]
+    open_ = [p for p in phases if not p.is_done]
+    if len(phases) > 2 and not phases[2].is_done:
+        return phases[2]
+    return open_[-1] if open_ else None
+
+
+class Report:
+    """Every figure of one scope; each is computed when first asked."""
+
+    def __init__(self, session: Session, scope: Scope) -> None:
+        assert scope.board.id is not None
+        self.session = session
+        self.scope = scope
+        self.board_id = scope.board.id
+        self.until = scope.period.end
+        self.phases_now = list(
+            session.exec(
+                select(Phase).where(Phase.board_id == self.board_id).order_by(col(Phase.position))
+            )
+        )
+        self.started = started_phase(scope.board, self.phases_now)
+        self.groups = groups(session)
+        self._group_of = {d: g for g in self.groups for d in g.department_ids}
+        rows = history.load(session, board_id=self.board_id, until=self.until, cards_only=True)
+        self.phases = self._phase_infos(rows)
+        every = history.paths(rows)
+        self.fields = {card_id: path.fields_at(self.until) for card_id, path in every.items()}
+        self.paths = [p for p in every.values() if self._in_scope(self.fields[p.card_id])]
+
+    def _phase_infos(self, rows: Sequence[history.Row]) -> dict[int, PhaseInfo]:
+        start_index = self.started.position if self.started is not None else len(self.phases_now)
+        found = {
+            p.id: PhaseInfo(p.id, p.name, p.position, p.is_done, p.position >= start_index)
+            for p in self.phases_now
+            if p.id is not None
+        }
+        for row in rows:
+            if row.type == names.PHASE_REMOVED:
+                spec = row.payload["before"]
+                position = spec.get("position", 0)
+                found.setdefault(
+                    spec["id"],
+                    PhaseInfo(
+                        spec["id"],
+                        spec["name"],
+                        position,
+                        bool(spec.get("is_done")),
+                        position >= start_index,
+                    ),
+                )
+        return found
+
+    def group_of(self, fields: dict[str, Any]) -> Group:
+        return self._group_of.get(fields.get("department_id"), self.groups[-1])
+
+    def _in_scope(self, fields: dict[str, Any]) -> bool:
+        if self.scope.tag and self.scope.tag not in (fields.get("tags") or []):
+            return False
+        return not self.scope.department or self.group_of(fields).key == self.scope.department
+
+    # --- figures ------------------------------------------------------------------------------
+
+    @cached_property
+    def flow(self) -> list[tuple[date, Counter[int]]]:
+        """Measures per phase at the end of each day."""
+        period = self.scope.period
+        days = period.days()
+        counts = figures.cumulative_flow(
+            self.paths, self.phases, [period.day_end(day) for day in days]
+        )
+        return list(zip(days, counts, strict=True))
+
+    @cached_property
+    def flow_phases(self) -> list[PhaseInfo]:
+        """The phases the flow shows: today's, and removed ones that held measures then."""
+        held = {phase_id for _, counts in self.flow for phase_id in counts}
+        return sorted(
+            (p for p in self.phases.values() if p.id in held or p.id in self._current_ids),
+            key=lambda p: (p.index, p.id),
+        )
+
+    @cached_property
+    def _current_ids(self) -> set[int]:
+        return {p.id for p in self.phases_now if p.id is not None}
+
+    @cached_property
+    def done(self) -> list[figures.Completion]:
+        return figures.completions(self.paths, self.phases, self.scope.period.start, self.until)
+
+    @cached_property
+    def throughput(self) -> list[tuple[date, int]]:
+        weeks = self.scope.period.weeks()
+        counts = figures.throughput(self.done, [(start, end) for _, start, end in weeks])
+        return [(monday, count) for (monday, _, _), count in zip(weeks, counts, strict=True)]
+
+    @cached_property
+    def lead_times(self) -> list[float]:
+        return [c.lead_days for c in self.done]
+
+    @cached_property
+    def cycle_times(self) -> list[float]:
+        return [c.cycle_days for c in self.done]
+
+    @cached_property
+    def time_in_phase(self) -> dict[int, list[float]]:
+        return figures.time_in_phase(self.paths, self.scope.period.start, self.until)
+
+    @cached_property
+    def aging(self) -> list[figures.Aging]:
+        usual = {
+            phase_id: figures.percentile(values, 85)
+            for phase_id, values in self.time_in_phase.items()
+        }
+        return figures.aging(self.paths, self.phases, usual, self.until)
+
+    @cached_property
+    def _annotations(self) -> annotation_figures.Log:
+        ids = [p.card_id for p in self.paths]
+        return annotation_figures.load(self.session, board_id=self.board_id, card_ids=ids)
+
+    @cached_property
+    def blocked(self) -> dict[str, tuple[timedelta, timedelta]]:
+        """Per department group (and "" for all): (blocked, in progress) within the period."""
+        blocks = annotation_figures.blocked_intervals(self._annotations, now=self.until)
+        found: dict[str, list[timedelta]] = defaultdict(lambda: [timedelta(0), timedelta(0)])
+        start = self.scope.period.start
+        for path in self.paths:
+            working = figures.in_progress(path, self.phases, start, self.until)
+            if not working:
+                continue
+            blocked = figures.overlap(working, blocks.get(path.card_id, []))
+            total = sum((high - low for low, high in working), timedelta(0))
+            for key in ("", self.group_of(self.fields[path.card_id]).key):
+                found[key][0] += blocked
+                found[key][1] += total
+        return {key: (pair[0], pair[1]) for key, pair in found.items()}
+
+    @cached_property
+    def annotation_weeks(self) -> list[tuple[date, Counter[Any], Counter[Any]]]:
+        """Per calendar week: annotations raised and resolved, by category."""
+        found = []
+        log = self._annotations
+        for monday, start, end in self.scope.period.weeks():
+            in_week = [e for e in log.events if start <= e.created_at < end]
+            found.append(
+                (
+                    monday,
+                    _count(in_week, names.ANNOTATION_RAISED),
+                    _count(in_week, names.ANNOTATION_RESOLVED),
+                )
+            )
+        return found
+
+    @cached_property
+    def resolve_days(self) -> dict[Any, float]:
+        """Median days to resolve, by category, for resolutions within the period."""
+        window = (self.scope.period.start, self.until)
+        found = annotation_figures.times_to_resolve(
+            self._annotations.spans, by="category_id", within=window
+        )
+        return {key: median(figures.days(v) for v in values) for key, values in found.items()}
+
+    @cached_property
+    def categories(self) -> dict[int, str]:
+        rows = self.session.exec(select(AnnotationCategory.id, AnnotationCategory.name)).all()
+        return {category_id: name for category_id, name in rows if category_id is not None}
+
+    def per_group(self) -> list[tuple[Group, int, float | None, float | None, int]]:
+        """Per department group: measures done, lead time p50 and p85, work in progress."""
+        done: dict[str, list[float]] = defaultdict(list)
+        for item in self.done:
+            done[self.group_of(self.fields[item.card_id]).key].append(item.lead_days)
+        wip = Counter(self.group_of(self.fields[a.card_id]).key for a in self.aging)
+        return [
+            (
+                group,
+                len(done[group.key]),
+                figures.percentile(done[group.key], 50),
+                figures.percentile(done[group.key], 85),
+                wip[group.key],
+            )
+            for group in self.groups
+            if not self.scope.department or group.key == self.scope.department
+        ]
+
+
+def _count(events: Sequence[Any], kind: str) -> Counter[Any]:
+    return Counter(
+        (e.payload.get("annotation") or {}).get("category_id") for e in events if e.type == kind
+    )
