@@ -38,6 +38,7 @@ from app.realtime import guard
 from app.realtime import views as realtime_views
 from app.realtime import ws as realtime_ws
 from app.realtime.relay import Relay
+from app.reports import views as reports_views
 from app.settings import ROOT_DIR, Settings, get_settings
 from app.web import errors
 from app.web.i18n import LanguageMiddleware
@@ -67,6 +68,7 @@ PAGE_ROUTERS = (
     digest_admin.router,
     people_views.router,
     pages_views.router,
+    reports_views.router,
     accounts_views.router,
     screen_views.router,
     realtime_ws.router,

@@ -8,15 +8,13 @@ one or two people are figures on those people. There is no figure per person.
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from functools import cached_property
 from statistics import median
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from app import clock
 from app.annotations import figures as annotation_figures
 from app.annotations.models import AnnotationCategory
 from app.boards.models import Board, Phase
@@ -24,7 +22,9 @@ from app.events import names
 from app.people.models import Department, Lotse
 from app.reports import figures, history
 from app.reports.figures import PhaseInfo
+from app.reports.scope import Scope
 from app.settings import get_settings
+from app.web.i18n import gettext as _
 
 OTHERS = "weitere"
 NONE = "ohne"
@@ -57,59 +57,9 @@ def groups(session: Session) -> list[Group]:
             small.append(department.id)
     found = large
     if small:
-        found.append(Group(OTHERS, "weitere Fachbereiche", frozenset(small)))
-    found.append(Group(NONE, "ohne Fachbereich", frozenset({None})))
+        found.append(Group(OTHERS, _("Other departments"), frozenset(small)))
+    found.append(Group(NONE, _("No department"), frozenset({None})))
     return found
-
-
-@dataclass(frozen=True)
-class Period:
-    """[start, end): local days from `first` to `last`, cut off at now."""
-
-    first: date
-    last: date
-    zone: ZoneInfo
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(), self.zone)
-
-    @property
-    def end(self) -> datetime:
-        end = datetime.combine(self.last + timedelta(days=1), time(), self.zone)
-        return min(end, clock.now())
-
-    def days(self) -> list[date]:
-        count = (self.last - self.first).days + 1
-        return [self.first + timedelta(days=n) for n in range(count) if self._begun(n)]
-
-    def _begun(self, offset: int) -> bool:
-        day = self.first + timedelta(days=offset)
-        return datetime.combine(day, time(), self.zone) < clock.now()
-
-    def day_end(self, day: date) -> datetime:
-        """The moment a day's figures are read: its end, or now for today."""
-        return min(datetime.combine(day + timedelta(days=1), time(), self.zone), self.end)
-
-    def weeks(self) -> list[tuple[date, datetime, datetime]]:
-        """The calendar weeks (Monday to Sunday) the period touches, cut to the period."""
-        monday = self.first - timedelta(days=self.first.weekday())
-        found = []
-        while monday <= self.last:
-            start = max(datetime.combine(monday, time(), self.zone), self.start)
-            end = min(datetime.combine(monday + timedelta(days=7), time(), self.zone), self.end)
-            if start < end:
-                found.append((monday, start, end))
-            monday += timedelta(days=7)
-        return found
-
-
-@dataclass(frozen=True)
-class Scope:
-    board: Board
-    period: Period
-    department: str | None = None  # a Group key
-    tag: str | None = None
 
 
 def started_phase(board: Board, phases: Sequence[Phase]) -> Phase | None:

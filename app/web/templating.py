@@ -16,6 +16,7 @@ from app.annotations import texts as annotation_texts
 from app.annotations.queries import excerpt
 from app.cards.texts import change_label
 from app.digest import texts as digest_texts
+from app.reports import presentation as report_presentation
 from app.settings import ROOT_DIR, get_settings
 from app.web import i18n
 from app.web.markdown import render_markdown
@@ -205,6 +206,7 @@ templates.env.filters["hyphenate"] = hyphenate
 templates.env.tests["overdue"] = is_overdue
 templates.env.filters["change_label"] = change_label
 templates.env.filters["excerpt"] = excerpt
+templates.env.filters["report_cell"] = report_presentation.cell_text
 templates.env.filters["kind_label"] = annotation_texts.kind_label
 templates.env.filters["kinds_label"] = annotation_texts.kinds_label
 templates.env.filters["severity_label"] = annotation_texts.severity_label

@@ -15,7 +15,8 @@ from app.annotations.models import AnnotationUpdate
 from app.boards.models import Board
 from app.cards import service as cards
 from app.cards.models import Card, CardMove
-from app.reports.service import OTHERS, Period, Report, Scope
+from app.reports.scope import Period, Scope
+from app.reports.service import OTHERS, Report
 from tests.factories import (
     make_annotation,
     make_board,

@@ -1,0 +1,102 @@
+"""HTML routes of the Auswertung: a page per figure group, and each table as CSV or XLSX."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from app.boards.models import Board
+from app.cards import queries as cards
+from app.cards.texts import field_label
+from app.db import SessionDep, ident
+from app.errors import InvalidInput, NotFound
+from app.meetings import service as meetings
+from app.reports import downloads, presentation, scope, service, tables
+from app.settings import get_settings
+from app.web.deps import BoardDep
+from app.web.htmx import render
+from app.web.i18n import gettext as _
+
+router = APIRouter(include_in_schema=False)
+
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _report(session: Session, board: Board, request: Request) -> service.Report:
+    groups = service.groups(session)
+    chosen = scope.from_query(
+        session, board, request.query_params, group_keys={g.key for g in groups}
+    )
+    return service.Report(session, chosen)
+
+
+def _context(session: Session, board: Board, request: Request, group: str) -> dict[str, Any]:
+    board_id = ident(board)
+    context: dict[str, Any] = {
+        "board": board,
+        "group": group,
+        "groups": tables.GROUPS,
+        "group_title": tables.group_title,
+        "departments": service.groups(session),
+        "tags": cards.board_tags(session, board_id=board_id),
+        "meetings": meetings.past(session, board_id=board_id, count=26),
+        "min_lotsen": get_settings().report_min_lotsen,
+        "query": request.url.query,
+        "params": request.query_params,
+        "error": "",
+    }
+    try:
+        report = _report(session, board, request)
+    except InvalidInput as error:
+        reason = _(error.template, **error.values)
+        context["error"] = _(
+            "%(field)s: %(message)s", field=field_label(error.field), message=reason
+        )
+        return context
+    context["report"] = report
+    context["scope"] = report.scope
+    context["started"] = report.started
+    context["figures"] = [presentation.figure(report, slug) for slug in tables.GROUPS[group]]
+    return context
+
+
+@router.get("/boards/{board_id}/auswertung", response_class=HTMLResponse)
+def report_page(request: Request, board: BoardDep, session: SessionDep) -> HTMLResponse:
+    """The board's flow: cumulative flow and throughput."""
+    return _page(request, board, session, "flow")
+
+
+@router.get("/boards/{board_id}/auswertung/{group}", response_class=HTMLResponse)
+def report_group_page(
+    request: Request, board: BoardDep, session: SessionDep, group: str
+) -> HTMLResponse:
+    """One group of figures: times, work in progress, departments, or annotations."""
+    if group not in tables.GROUPS:
+        raise NotFound("report", group)
+    return _page(request, board, session, group)
+
+
+def _page(request: Request, board: Board, session: Session, group: str) -> HTMLResponse:
+    context = _context(session, board, request, group)
+    status = 422 if context["error"] else 200
+    return render(request, "reports/report.html", context, status_code=status)
+
+
+@router.get("/boards/{board_id}/auswertung/tabellen/{name}")
+def report_download(request: Request, board: BoardDep, session: SessionDep, name: str) -> Response:
+    """One table of figures as German Excel CSV or as XLSX."""
+    slug, _dot, extension = name.rpartition(".")
+    if slug not in tables.BUILDERS or extension not in MEDIA:
+        raise NotFound("table", name)
+    table = tables.BUILDERS[slug](_report(session, board, request))
+    body = downloads.to_csv(table) if extension == "csv" else downloads.to_xlsx(table)
+    filename = downloads.filename(table, board_name=board.name, extension=extension)
+    return Response(
+        body,
+        media_type=MEDIA[extension],
+        headers={"Content-Disposition": downloads.content_disposition(filename)},
+    )
