@@ -38,6 +38,7 @@ from app.realtime import guard
 from app.realtime import views as realtime_views
 from app.realtime import ws as realtime_ws
 from app.realtime.relay import Relay
+from app.reports import api as reports_api
 from app.reports import views as reports_views
 from app.settings import ROOT_DIR, Settings, get_settings
 from app.web import errors
@@ -55,6 +56,7 @@ API_ROUTERS = (
     meeting_mode_api.router,
     people_api.router,
     accounts_api.router,
+    reports_api.router,
 )
 PAGE_ROUTERS = (
     health.router,

@@ -14,6 +14,11 @@ def field_label(field: str) -> str:
     """A field as the forms name it."""
     labels = {
         "title": _("Title"),
+        "period": _("Period"),
+        "from": _("From"),
+        "until": _("Until"),
+        "meeting": _("Lotsentreffen"),
+        "department": _("Department"),
         "description": _("Description"),
         "department_id": _("Department"),
         "lotse_id": _("Lotse"),

@@ -108,22 +108,24 @@ def from_query(
         first, last = date(today.year, 1, 1), today
     elif preset == Preset.meeting:
         held = meetings.past(session, board_id=board.id or 0, count=26)
-        meeting = _day(params, "meeting") or (held[0].day if held else None)
+        if not held:
+            raise InvalidInput("meeting", "no Lotsentreffen has taken place yet")
+        meeting = _day(params, "meeting") or held[0].day
         chosen = [o for o in held if o.day == meeting]
         if not chosen:
             raise InvalidInput("meeting", "no Lotsentreffen took place on that day")
         first, last = chosen[0].starts_at.astimezone(zone).date(), today
     else:
-        found_first, found_last = _day(params, "from"), _day(params, "to")
+        found_first, found_last = _day(params, "from"), _day(params, "until")
         if found_first is None:
             raise InvalidInput("from", "a custom period needs a first day")
         first, last = found_first, found_last or today
-    if last < first:
-        raise InvalidInput("to", "the last day is before the first")
-    if last - first > LONGEST:
-        raise InvalidInput("from", "the period is longer than ten years")
     if first > today:
         raise InvalidInput("from", "the period lies in the future")
+    if last < first:
+        raise InvalidInput("until", "the last day is before the first")
+    if last - first > LONGEST:
+        raise InvalidInput("from", "the period is longer than ten years")
     department = (params.get("department") or "").strip() or None
     if department is not None and department not in group_keys:
         raise InvalidInput("department", "no such department in the reports")

@@ -356,6 +356,20 @@ PAGES: dict[str, list[str]] = {
         "/boards/{board}/treffen/{held_day}/protokoll.pdf"
     ],
     "/settings/wochenuebersicht": ["/settings/wochenuebersicht"],
+    "/boards/{board_id}/auswertung": [
+        "/boards/{board}/auswertung",
+        "/boards/{board}/auswertung?period=year&department=weitere",
+    ],
+    "/boards/{board_id}/auswertung/{group}": [
+        "/boards/{board}/auswertung/times?period=quarter",
+        "/boards/{board}/auswertung/work",
+        "/boards/{board}/auswertung/departments",
+        "/boards/{board}/auswertung/annotations?period=custom&from=2026-11-01&to=2026-11-20",
+    ],
+    "/boards/{board_id}/auswertung/tabellen/{name}": [
+        "/boards/{board}/auswertung/tabellen/aging.csv",
+        "/boards/{board}/auswertung/tabellen/departments.csv",
+    ],
     "/settings/wochenuebersicht/vorschau/{key}": [
         "/settings/wochenuebersicht/vorschau/u{user}?woche=2026-W48",
         "/settings/wochenuebersicht/vorschau/x{external}",

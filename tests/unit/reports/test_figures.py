@@ -239,8 +239,8 @@ def test_small_departments_merge_and_filters(session: Session, story: dict[str, 
     # The Kämmerei has one lotse: only as part of "weitere Fachbereiche".
     assert rows == {
         bau: ("Bauamt", 3, 0),
-        OTHERS: ("weitere Fachbereiche", 1, 0),
-        "ohne": ("ohne Fachbereich", 0, 2),
+        OTHERS: ("Weitere Fachbereiche", 1, 0),
+        "ohne": ("Ohne Fachbereich", 0, 2),
     }
     merged = report(session, story, department=OTHERS)
     letters = {c.id: name for name, c in story["cards"].items()}
