@@ -19,6 +19,7 @@ from app.boards.views import board_context
 from app.cards.models import Card
 from app.db import SessionDep
 from app.meetings import minutes, sitting
+from app.reports import views as reports
 from app.settings import get_settings
 from app.web.answers import answers, board_state, request_view
 from app.web.htmx import render
@@ -90,6 +91,8 @@ def screen_page(
     if link is None:
         return render(request, "boards/screen_gone.html", {}, status_code=401)
     board = service.get_board(session, board_id=link.board_id)
+    if "am" in request.query_params:
+        return reports.past_screen(request, session, link, board)
     key = ("screen", board_state(session, board), request_view(request))
     return answers.answer(key, lambda: _screen(request, session, link, board, token))
 

@@ -19,6 +19,7 @@ from app.db import DatabaseDep, SessionDep, ident
 from app.meetings import service as meetings
 from app.meetings import sitting
 from app.people import service as people
+from app.reports import views as reports
 from app.web.answers import answers, board_state, request_view
 from app.web.deps import BoardDep
 from app.web.htmx import render, see_other
@@ -48,6 +49,8 @@ def board_page(
 ) -> Response:
     """A board: phases as columns, optionally filtered and in swimlanes. The bare address opens
     the view the person last had (a lotse first sees their own measures)."""
+    if "am" in request.query_params:
+        return reports.past_board(request, session, board)
     filters = BoardFilters.from_query(request.query_params)
     board_id = ident(board)
     restoring = request.headers.get("HX-History-Restore-Request") == "true"

@@ -17,6 +17,7 @@ def field_label(field: str) -> str:
         "period": _("Period"),
         "from": _("From"),
         "until": _("Until"),
+        "am": _("As of"),
         "meeting": _("Lotsentreffen"),
         "department": _("Department"),
         "description": _("Description"),

@@ -193,9 +193,11 @@ def board_at(rows: Sequence[Row], moment: datetime) -> PastBoard:
     removals: dict[int, dict[str, Any]] = {}
     last_seq = 0
 
-    def place(card_id: int, phase_id: int, position: int | None) -> None:
+    def place(card_id: int, phase_id: int, position: int | None, at: datetime) -> None:
         column = phases[phase_id].card_ids
         column.insert(len(column) if position is None else min(position, len(column)), card_id)
+        if cards[card_id].get("phase_id") != phase_id or "phase_since" not in cards[card_id]:
+            cards[card_id]["phase_since"] = at
         cards[card_id]["phase_id"] = phase_id
 
     def take_out(card_id: int) -> None:
@@ -229,7 +231,7 @@ def board_at(rows: Sequence[Row], moment: datetime) -> PastBoard:
                     if spot["id"] in archived:
                         cards[spot["id"]]["phase_id"] = payload["after"]["id"]
                     else:
-                        place(spot["id"], payload["after"]["id"], spot["position"])
+                        place(spot["id"], payload["after"]["id"], spot["position"], row.at)
         elif kind == names.PHASES_REORDERED:
             order = [phase_id for phase_id in payload["after"] if phase_id in phases]
         elif kind == names.PHASE_REMOVED:
@@ -243,8 +245,7 @@ def board_at(rows: Sequence[Row], moment: datetime) -> PastBoard:
                 if spot["id"] in archived:
                     cards[spot["id"]]["phase_id"] = target
                 elif spot["id"] in carried:
-                    phases[target].card_ids.append(spot["id"])
-                    cards[spot["id"]]["phase_id"] = target
+                    place(spot["id"], target, None, row.at)
             phases.pop(removed, None)
             order = [phase_id for phase_id in order if phase_id != removed]
         elif kind == names.PHASE_UPDATED:
@@ -275,11 +276,12 @@ def _card_event(
     payload = row.payload
     if row.type == names.CARD_CREATED:
         after = dict(payload.get("after") or {})
+        after["phase_since"] = row.at
         cards[card_id] = after
         if after.get("archived"):
             archived.add(card_id)
         elif after["phase_id"] in phases:
-            place(card_id, after["phase_id"], after.get("position"))
+            place(card_id, after["phase_id"], after.get("position"), row.at)
         return
     if card_id not in cards:
         return
@@ -289,7 +291,7 @@ def _card_event(
         take_out(card_id)
         after = payload["after"]
         if after["phase_id"] in phases:
-            place(card_id, after["phase_id"], after.get("position"))
+            place(card_id, after["phase_id"], after.get("position"), row.at)
     elif row.type == names.CARD_ARCHIVED:
         take_out(card_id)
         archived.add(card_id)
@@ -297,4 +299,4 @@ def _card_event(
         archived.discard(card_id)
         phase_id = cards[card_id]["phase_id"]
         if phase_id in phases:
-            place(card_id, phase_id, (payload.get("after") or {}).get("position"))
+            place(card_id, phase_id, (payload.get("after") or {}).get("position"), row.at)

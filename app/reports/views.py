@@ -6,13 +6,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from app import clock
+from app.accounts.models import ScreenLink
 from app.boards.models import Board
 from app.cards import queries as cards
 from app.cards.texts import field_label
 from app.db import SessionDep, ident
 from app.errors import InvalidInput, NotFound
 from app.meetings import service as meetings
-from app.reports import downloads, presentation, scope, service, tables
+from app.people import service as people
+from app.reports import downloads, past, presentation, scope, service, tables
 from app.settings import get_settings
 from app.web.deps import BoardDep
 from app.web.htmx import render
@@ -100,3 +103,50 @@ def report_download(request: Request, board: BoardDep, session: SessionDep, name
         media_type=MEDIA[extension],
         headers={"Content-Disposition": downloads.content_disposition(filename)},
     )
+
+
+# --- the board as it was ---------------------------------------------------------------------
+
+
+def _people(session: Session) -> dict[str, Any]:
+    return {
+        "departments": {d.id: d for d in people.list_departments(session) if d.id is not None},
+        "lotsen": {
+            lotse.id: lotse for lotse in people.list_lotsen(session) if lotse.id is not None
+        },
+    }
+
+
+def _error_text(error: InvalidInput) -> str:
+    reason = _(error.template, **error.values)
+    return _("%(field)s: %(message)s", field=field_label(error.field), message=reason)
+
+
+def past_board(request: Request, session: Session, board: Board) -> HTMLResponse:
+    """`/boards/{id}?am=…`: the board as it stood then, read-only, with what happened since."""
+    raw = request.query_params.get("am", "")[:40]
+    context: dict[str, Any] = {"board": board, "am": raw, "then": None, "error": ""}
+    context |= _people(session)
+    try:
+        moment = past.parse_moment(raw)
+    except InvalidInput as error:
+        context["error"] = _error_text(error)
+        return render(request, "reports/past.html", context, status_code=422)
+    context["then"] = past.board_then(session, board=board, moment=moment)
+    # Card faces count their days in the phase up to that moment, not up to today.
+    with clock.frozen_at(moment):
+        return render(request, "reports/past.html", context)
+
+
+def past_screen(request: Request, session: Session, link: ScreenLink, board: Board) -> Response:
+    """The wall screen as the board stood then (the link's departments only)."""
+    try:
+        moment = past.parse_moment(request.query_params.get("am", "")[:40])
+    except InvalidInput as error:
+        return Response(_error_text(error), status_code=422, media_type="text/plain")
+    then = past.board_then(session, board=board, moment=moment, department_ids=link.department_ids)
+    context: dict[str, Any] = {"board": board, "then": then, "link": link} | _people(session)
+    with clock.frozen_at(moment):
+        response = render(request, "reports/past_screen.html", context)
+    response.headers["Cache-Control"] = "no-store"
+    return response

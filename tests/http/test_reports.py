@@ -2,6 +2,7 @@
 figure on a person anywhere."""
 
 import csv
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app import clock
+from app.accounts import tokens
 from app.cards import service as cards
 from app.cards.models import Card, CardMove
 from app.reports import tables
@@ -266,3 +268,53 @@ def _text(response: Any) -> str:
         assert sheet is not None
         return "\n".join(str(c.value) for row in sheet.iter_rows() for c in row)
     return response.text
+
+
+def _columns(page: str) -> dict[str, list[str]]:
+    """Phase name → card titles, in order, as a page shows them."""
+    found: dict[str, list[str]] = {}
+    for section in re.findall(r'<section class="phase.*?</section>', page, re.S):
+        name = re.search(r'class="phase__name"[^>]*>([^<]*)<', section)
+        assert name is not None
+        titles = re.findall(r'<h4 class="card__title">([^<]*)</h4>', section)
+        found[name.group(1).replace("\u00ad", "")] = [
+            html.unescape(t).replace("\u00ad", "") for t in titles
+        ]
+    return found
+
+
+def test_the_board_as_it_was_shows_that_day_read_only(
+    anon_client: TestClient, client: TestClient, history: dict[str, Any], session: Session
+) -> None:
+    board = history["board"]
+    day = (ANCHOR - timedelta(days=12)).astimezone().date().isoformat()
+    response = client.get(f"/boards/{board.id}?am={day}", headers=PAGE)
+    assert response.status_code == 200
+    page = response.text
+    assert "nur lesend, aus dem Verlauf rekonstruiert" in page
+    # Twelve days ago: the Bauantrag was in work (done 10 days ago), the dog tax done.
+    assert _columns(page) == {
+        "Ideenspeicher": [],
+        "Priorisiert": [],
+        "In Umsetzung": ['=HYPERLINK("http://example.org","Klick")', "Digitaler Bauantrag"],
+        "Erledigt": ["Hundesteuer online"],
+    }
+    assert "Seitdem: 1 verschoben, 0 neu, 1 erledigt, 0 archiviert." in page
+    # Read only: nothing to drag, open or post.
+    assert "hx-post" not in page and "draggable" not in page and "/cards/" not in page
+    plain, _link = tokens.create_screen_link(session, board_id=board.id, name="Wand", actor="T")
+    screen = anon_client.get(f"/screen/{plain}?am={day}")
+    assert screen.status_code == 200
+    assert _columns(screen.text)["Erledigt"] == ["Hundesteuer online"]
+    assert "Stand vom" in screen.text
+    assert screen.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("value", ["gestern", "2999-01-01", "2026-02-30"])
+def test_the_board_as_it_was_refuses_a_bad_date(
+    client: TestClient, history: dict[str, Any], value: str
+) -> None:
+    response = client.get(f"/boards/{history['board'].id}?am={value}", headers=PAGE)
+    assert response.status_code == 422
+    assert "Stand am: " in response.text
+    assert 'class="phase' not in response.text
