@@ -64,14 +64,26 @@ def cumulative_flow(
     paths: Iterable[Path], phases: Mapping[int, PhaseInfo], moments: Sequence[datetime]
 ) -> list[Counter[int]]:
     """At each moment (ascending), the number of measures per phase."""
-    changes = sorted(
-        (step.at, path.card_id, bucket(step, phases))
-        for path in paths
-        for step in path.steps
-        if not moments or step.at <= moments[-1]
-    )
-    where: dict[int, int | None] = {}
+    if not moments:
+        return []
+    first, last = moments[0], moments[-1]
     counts: Counter[int] = Counter()
+    where: dict[int, int | None] = {}
+    changes = []
+    for path in paths:
+        steps = path.steps
+        # Where it stood at the first moment, then what changed up to the last one.
+        index = _last_at(steps, first)
+        if index >= 0:
+            place = bucket(steps[index], phases)
+            where[path.card_id] = place
+            if place is not None:
+                counts[place] += 1
+        for step in steps[index + 1 :]:
+            if step.at > last:
+                break
+            changes.append((step.at, path.card_id, bucket(step, phases)))
+    changes.sort(key=lambda change: change[0])
     result: list[Counter[int]] = []
     index = 0
     for moment in moments:
@@ -86,6 +98,15 @@ def cumulative_flow(
             index += 1
         result.append(+counts)
     return result
+
+
+def _last_at(steps: Sequence[Step], moment: datetime) -> int:
+    """The index of the last step at or before `moment` (-1: none); looks from the end, where
+    a report's period usually is."""
+    index = len(steps) - 1
+    while index >= 0 and steps[index].at > moment:
+        index -= 1
+    return index
 
 
 # --- completion, lead and cycle time --------------------------------------------------------
@@ -109,20 +130,23 @@ class Completion:
 
 def completion(path: Path, phases: Mapping[int, PhaseInfo], until: datetime) -> Completion | None:
     """When the measure last became done, if it is done at `until`."""
-    done_at: datetime | None = None
-    started_at: datetime | None = None
-    for step in path.steps:
-        if step.at > until:
-            break
-        place = bucket(step, phases)
-        phase = phases.get(place) if place is not None else None
-        if started_at is None and phase is not None and phase.started and not step.archived:
-            started_at = step.at
-        # Leaving done undoes the completion; moving between done phases does not.
-        done_at = (done_at or step.at) if _is_done(place, phases) else None
-    if done_at is None:
+    steps = path.steps
+    index = _last_at(steps, until)
+    if index < 0 or not _is_done(bucket(steps[index], phases), phases):
         return None
-    return Completion(path.card_id, path.created_at, started_at or done_at, done_at)
+    # Back to the start of the last run in done phases (archiving there keeps it done).
+    while index > 0 and _is_done(bucket(steps[index - 1], phases), phases):
+        index -= 1
+    done_at = steps[index].at
+    started_at = next(
+        (
+            step.at
+            for step in steps[: index + 1]
+            if not step.archived and (phase := phases.get(step.phase_id)) and phase.started
+        ),
+        done_at,
+    )
+    return Completion(path.card_id, path.created_at, started_at, done_at)
 
 
 def completions(

@@ -7,11 +7,15 @@ the cards it carried. Replaying them in `seq` order gives each card's path throu
 it was"). Nothing is kept along the way, so nothing can disagree with the log.
 """
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
+from sqlalchemy import String, type_coerce
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
@@ -34,8 +38,7 @@ PHASE_TYPES = (
 )
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One event as the replay needs it."""
 
     seq: int
@@ -46,30 +49,47 @@ class Row:
 
 
 def load(
-    session: Session, *, board_id: int, until: datetime | None = None, cards_only: bool = False
+    session: Session,
+    *,
+    board_id: int,
+    until: datetime | None = None,
+    after: int = 0,
+    cards_only: bool = False,
 ) -> list[Row]:
-    """The board's card (and phase) events up to `until`, in the order they happened."""
+    """The board's card (and phase) events after `seq`, up to `until`, in order."""
     kinds = {*CARD_TYPES, names.PHASE_REMOVED, names.PHASE_CREATED}
     if not cards_only:
         kinds.update(PHASE_TYPES)
+    connection = session.connection()
+    stamp: Any = col(Event.created_at)
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # The text as stored: parsing it here is several times faster than the type's way,
+        # and a long log has a hundred thousand of them.
+        stamp = type_coerce(stamp, String)
     statement = select_columns(
-        col(Event.seq),
-        col(Event.type),
-        col(Event.card_id),
-        col(Event.created_at),
-        col(Event.payload),
+        col(Event.seq), col(Event.type), col(Event.card_id), stamp, col(Event.payload)
     ).where(col(Event.board_id) == board_id, col(Event.type).in_(kinds))
     if until is not None:
         statement = statement.where(col(Event.created_at) <= until)
-    rows = session.execute(statement.order_by(col(Event.seq)))
-    return [Row(seq, kind, card_id, at, payload or {}) for seq, kind, card_id, at, payload in rows]
+    if after:
+        statement = statement.where(col(Event.seq) > after)
+    return [
+        Row(seq, kind, card_id, _utc(at) if sqlite else at, payload or {})
+        for seq, kind, card_id, at, payload in connection.execute(
+            statement.order_by(col(Event.seq))
+        )
+    ]
+
+
+def _utc(stored: str) -> datetime:
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
 
 
 # --- each card's path through the phases -----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """From `at` on, the card stood in `phase_id` (archived or not)."""
 
     at: datetime
@@ -89,7 +109,9 @@ class Path:
     edits: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)
 
     def fields_at(self, moment: datetime) -> dict[str, Any]:
-        """The card's fields as they were at `moment`."""
+        """The card's fields as they were at `moment` (do not change the answer)."""
+        if not self.edits or self.edits[0][0] > moment:
+            return self.fields
         current = dict(self.fields)
         for at, changed in self.edits:
             if at > moment:
@@ -97,52 +119,67 @@ class Path:
             current.update(changed)
         return current
 
-    def step_at(self, moment: datetime) -> Step | None:
-        """Where the card stood at `moment` (None before it was created)."""
-        found = None
-        for step in self.steps:
-            if step.at > moment:
-                break
-            found = step
-        return found
 
+class Replay:
+    """Every card's path, folded from the log one event after the other: more events can be
+    fed later, and the paths are the same as if all had been replayed at once."""
 
-def paths(rows: Iterable[Row]) -> dict[int, Path]:
-    """Every card's path, replayed."""
-    found: dict[int, Path] = {}
-    removals: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        payload = row.payload
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.paths: dict[int, Path] = {}
+        self.removals: dict[int, dict[str, Any]] = {}
+        self.last_seq = 0
+        self.last: tuple[str, datetime] | None = None
+
+    def feed(self, rows: Iterable[Row]) -> "Replay":
+        for row in rows:
+            self.last_seq = row.seq
+            self.last = (row.type, row.at)
+            self._one(row)
+        return self
+
+    def continues(self, session: Session, board_id: int) -> bool:
+        """Whether the log still holds the last event fed, as it was fed."""
+        if self.last is None:
+            return True
+        statement = select_columns(col(Event.type), col(Event.created_at)).where(
+            col(Event.board_id) == board_id, col(Event.seq) == self.last_seq
+        )
+        found = session.execute(statement).first()
+        return found is not None and (found[0], found[1]) == self.last
+
+    def _one(self, row: Row) -> None:
+        payload, found = row.payload, self.paths
         if row.type == names.PHASE_REMOVED:
-            removals[row.seq] = payload
+            self.removals[row.seq] = payload
             target = payload.get("target_phase_id")
             for place in payload.get("cards") or []:
                 path = found.get(place["id"])
                 if path is not None and target is not None:
-                    last = path.steps[-1]
-                    path.steps.append(Step(row.at, target, last.archived))
-            continue
+                    path.steps.append(Step(row.at, target, path.steps[-1].archived))
+            return
         if row.type == names.PHASE_CREATED:
             # The undo of a removal brings the phase back, with the cards it carried.
-            undone = removals.get(payload.get("undo_of") or -1) or {}
+            undone = self.removals.get(payload.get("undo_of") or -1) or {}
             back = {place["id"] for place in undone.get("cards") or []}
             for card_id in payload.get("card_ids") or []:
                 path = found.get(card_id)
                 if path is not None and card_id in back:
-                    last = path.steps[-1]
-                    path.steps.append(Step(row.at, payload["after"]["id"], last.archived))
-            continue
+                    path.steps.append(Step(row.at, payload["after"]["id"], path.steps[-1].archived))
+            return
         if row.card_id is None:
-            continue
+            return
         if row.type == names.CARD_CREATED:
             after = payload.get("after") or {}
             path = Path(row.card_id, row.at, dict(after))
             path.steps.append(Step(row.at, after["phase_id"], bool(after.get("archived"))))
             found[row.card_id] = path
-            continue
+            return
         path = found.get(row.card_id)
         if path is None:
-            continue
+            return
         last = path.steps[-1]
         if row.type == names.CARD_MOVED:
             phase_id = payload["after"]["phase_id"]
@@ -154,7 +191,49 @@ def paths(rows: Iterable[Row]) -> dict[int, Path]:
             path.steps.append(Step(row.at, last.phase_id, False))
         elif row.type == names.CARD_UPDATED:
             path.edits.append((row.at, dict(payload.get("after") or {})))
-    return found
+
+    def removed_phases(self) -> list[dict[str, Any]]:
+        """The phases removed so far, as they were when removed."""
+        return [payload["before"] for payload in self.removals.values()]
+
+
+def paths(rows: Iterable[Row]) -> dict[int, Path]:
+    """Every card's path, replayed."""
+    return Replay().feed(rows).paths
+
+
+class Replays:
+    """The replay of each board's log, kept between requests and fed only what was appended
+    since: the log is append-only and a board's events commit in `seq` order (its writers take
+    turns), so what is kept is always a prefix of the log. A few boards at most."""
+
+    def __init__(self, boards: int = 8) -> None:
+        self.boards = boards
+        self._kept: OrderedDict[Hashable, tuple[Replay, threading.Lock]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def replay(self, session: Session, *, board_id: int, key: Hashable) -> Iterator[Replay]:
+        """The board's replay, up to date, held for this caller alone while in use; `key`
+        tells this board from another that had the same id (a restored or test database)."""
+        with self._lock:
+            entry = self._kept.pop(key, None) or (Replay(), threading.Lock())
+            self._kept[key] = entry
+            while len(self._kept) > self.boards:
+                self._kept.popitem(last=False)
+        replay, lock = entry
+        with lock:
+            if not replay.continues(session, board_id):
+                replay.reset()
+            replay.feed(load(session, board_id=board_id, after=replay.last_seq, cards_only=True))
+            yield replay
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+replays = Replays()
 
 
 # --- the whole board at a moment ------------------------------------------------------------

@@ -91,33 +91,36 @@ class Report:
         self.started = started_phase(scope.board, self.phases_now)
         self.groups = groups(session)
         self._group_of = {d: g for g in self.groups for d in g.department_ids}
-        rows = history.load(session, board_id=self.board_id, until=self.until, cards_only=True)
-        self.phases = self._phase_infos(rows)
-        every = history.paths(rows)
-        self.fields = {card_id: path.fields_at(self.until) for card_id, path in every.items()}
-        self.paths = [p for p in every.values() if self._in_scope(self.fields[p.card_id])]
+        key = (str(session.get_bind().engine.url), self.board_id, scope.board.created_at)
+        with history.replays.replay(session, board_id=self.board_id, key=key) as replay:
+            self.phases = self._phase_infos(replay.removed_phases())
+            # A copy: the kept replay may be fed new events while this report is read.
+            every = [
+                history.Path(p.card_id, p.created_at, p.fields, list(p.steps), list(p.edits))
+                for p in replay.paths.values()
+            ]
+        self.fields = {path.card_id: path.fields_at(self.until) for path in every}
+        self.paths = [p for p in every if self._in_scope(self.fields[p.card_id])]
 
-    def _phase_infos(self, rows: Sequence[history.Row]) -> dict[int, PhaseInfo]:
+    def _phase_infos(self, removed: Sequence[dict[str, Any]]) -> dict[int, PhaseInfo]:
         start_index = self.started.position if self.started is not None else len(self.phases_now)
         found = {
             p.id: PhaseInfo(p.id, p.name, p.position, p.is_done, p.position >= start_index)
             for p in self.phases_now
             if p.id is not None
         }
-        for row in rows:
-            if row.type == names.PHASE_REMOVED:
-                spec = row.payload["before"]
-                position = spec.get("position", 0)
-                found.setdefault(
+        for spec in removed:
+            position = spec.get("position", 0)
+            found.setdefault(
+                spec["id"],
+                PhaseInfo(
                     spec["id"],
-                    PhaseInfo(
-                        spec["id"],
-                        spec["name"],
-                        position,
-                        bool(spec.get("is_done")),
-                        position >= start_index,
-                    ),
-                )
+                    spec["name"],
+                    position,
+                    bool(spec.get("is_done")),
+                    position >= start_index,
+                ),
+            )
         return found
 
     def group_of(self, fields: dict[str, Any]) -> Group:
