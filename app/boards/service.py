@@ -1,5 +1,6 @@
 """Board and phase rules: create, rename, archive; add, edit, reorder, remove phases."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func
@@ -335,3 +336,15 @@ def _renumber(phases: list[Phase]) -> None:
     for index, phase in enumerate(phases):
         if phase.position != index:
             phase.position = index
+
+
+def started_phase(phases: Sequence[Phase], chosen: int | None) -> Phase | None:
+    """The phase in which work counts as started: the board's choice, else the third phase
+    (after collecting and prioritising), else the last one that is not done."""
+    found = [p for p in phases if p.id == chosen]
+    if found:
+        return found[0]
+    open_ = [p for p in phases if not p.is_done]
+    if len(phases) > 2 and not phases[2].is_done:
+        return phases[2]
+    return open_[-1] if open_ else None

@@ -46,9 +46,11 @@ def _page(
     confirm_archive: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     board_id = ident(board)
+    phases = service.list_phases(session, board_id=board_id)
     context: dict[str, Any] = {
         "board": board,
-        "phases": service.list_phases(session, board_id=board_id),
+        "phases": phases,
+        "default_started": service.started_phase(phases, None),
         "cards_in": service.cards_per_phase(session, board_id=board_id),
         "shown_in": service.cards_per_phase(session, board_id=board_id, active_only=True),
         "error": error,
@@ -201,8 +203,10 @@ def board_rules_form(
     principal: Admin,
     stuck_after_days: Annotated[str, Form(max_length=10)],
     wip_counts_blocked: Annotated[bool, Form()] = False,
+    started_phase_id: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    """Whether blocked cards count toward WIP limits; after how many days a card is stuck."""
+    """Whether blocked cards count toward WIP limits; after how many days a card is stuck; in
+    which phase work counts as started (for cycle time)."""
     board_id = ident(board)
     return _apply(
         request,
@@ -212,7 +216,11 @@ def board_rules_form(
             session,
             board_id=board_id,
             data=BoardUpdate.model_validate(
-                {"wip_counts_blocked": wip_counts_blocked, "stuck_after_days": stuck_after_days}
+                {
+                    "wip_counts_blocked": wip_counts_blocked,
+                    "stuck_after_days": stuck_after_days,
+                    "started_phase_id": started_phase_id.strip() or None,
+                }
             ),
             actor=principal.name,
         ),

@@ -17,7 +17,8 @@ from sqlmodel import Session, col, func, select
 
 from app.annotations import figures as annotation_figures
 from app.annotations.models import AnnotationCategory
-from app.boards.models import Board, Phase
+from app.boards import service as boards
+from app.boards.models import Phase
 from app.events import names
 from app.people.models import Department, Lotse
 from app.reports import figures, history
@@ -62,18 +63,6 @@ def groups(session: Session) -> list[Group]:
     return found
 
 
-def started_phase(board: Board, phases: Sequence[Phase]) -> Phase | None:
-    """The phase in which work counts as started: the board's choice, else the third phase
-    (after collecting and prioritising), else the last one that is not done."""
-    chosen = [p for p in phases if p.id == board.started_phase_id]
-    if chosen:
-        return chosen[0]
-    open_ = [p for p in phases if not p.is_done]
-    if len(phases) > 2 and not phases[2].is_done:
-        return phases[2]
-    return open_[-1] if open_ else None
-
-
 class Report:
     """Every figure of one scope; each is computed when first asked."""
 
@@ -88,7 +77,7 @@ class Report:
                 select(Phase).where(Phase.board_id == self.board_id).order_by(col(Phase.position))
             )
         )
-        self.started = started_phase(scope.board, self.phases_now)
+        self.started = boards.started_phase(self.phases_now, scope.board.started_phase_id)
         self.groups = groups(session)
         self._group_of = {d: g for g in self.groups for d in g.department_ids}
         key = (str(session.get_bind().engine.url), self.board_id, scope.board.created_at)

@@ -318,3 +318,35 @@ def test_the_board_as_it_was_refuses_a_bad_date(
     assert response.status_code == 422
     assert "Stand am: " in response.text
     assert 'class="phase' not in response.text
+
+
+def test_the_board_says_in_which_phase_work_starts(
+    client: TestClient, history: dict[str, Any], session: Session
+) -> None:
+    board = history["board"]
+    other = make_board(session)
+    foreign = phases_of(session, other)[2]
+    ideas, ranked, doing, _done = phases_of(session, board)
+    session.commit()
+    base = f"{API}/boards/{board.id}/reports/cycle-time"
+    first = client.get(base).json()
+    # By default the third phase: the Bauantrag started 18 days ago, done 10 days ago.
+    assert first["scope"]["started_phase_id"] == doing.id
+    assert first["p85"] == pytest.approx(8, abs=0.01)
+    response = client.post(
+        f"/boards/{board.id}/rules",
+        data={"stuck_after_days": "21", "started_phase_id": str(ideas.id)},
+        headers=PAGE,
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    # From the first phase on, cycle time is lead time.
+    assert client.get(base).json()["p85"] == pytest.approx(10, abs=0.01)
+    refused = client.patch(f"{API}/boards/{board.id}", json={"started_phase_id": foreign.id})
+    assert refused.status_code == 422
+    assert client.get(base).json()["scope"]["started_phase_id"] == ideas.id
+    assert (
+        client.patch(f"{API}/boards/{board.id}", json={"started_phase_id": None}).status_code == 200
+    )
+    assert client.get(base).json()["scope"]["started_phase_id"] == doing.id
+    assert ranked.id not in (ideas.id, doing.id)
