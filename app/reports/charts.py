@@ -2,7 +2,7 @@
 printable. Each chart is decorative beside its table (the table is the text alternative), so
 the SVG carries `aria-hidden` and every label in it is escaped."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -34,13 +34,11 @@ def colours(count: int, done: Sequence[bool]) -> list[str]:
 
 
 def _nice(top: float) -> float:
-    """A round upper bound for an axis."""
-    if top <= 0:
-        return 1
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
-        if top <= step * 5:
-            return step * 5 if top > step * 4 else max(step * 4, step * (int(top / step) + 1))
-    return float(int(top) + 1)
+    """A round upper bound for an axis of four equal, whole steps."""
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000):
+        if 4 * step >= top:
+            return 4 * step
+    return float(4 * (int(top / 4) + 1))
 
 
 def _svg(body: list[str], legend: Sequence[Series] = (), height: float = HEIGHT) -> Markup:
@@ -137,7 +135,10 @@ def bars(
 
 
 def horizontal(
-    rows: Sequence[tuple[str, float]], colour: str | Sequence[str], unit: str = ""
+    rows: Sequence[tuple[str, float]],
+    colour: str | Sequence[str],
+    unit: str = "",
+    number: Callable[[float], str] = "{:g}".format,
 ) -> Markup:
     """One bar per row, labelled on the left, value on the bar's end (a colour per row, or
     one for all)."""
@@ -159,6 +160,6 @@ def horizontal(
             f'<rect x="{label_w}" y="{y + row_h * 0.15:.1f}" width="{width:.1f}" '
             f'height="{row_h * 0.7:.1f}" fill="{fill}"/>'
             f'<text class="chart__tick" x="{label_w + width + 6:.1f}" '
-            f'y="{y + row_h * 0.65:.1f}">{value:g}{escape(unit)}</text>'
+            f'y="{y + row_h * 0.65:.1f}">{escape(number(value))}{escape(unit)}</text>'
         )
     return _svg(body, height=TOP + row_h * len(rows) + 8)

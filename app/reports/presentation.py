@@ -71,14 +71,15 @@ def chart(report: Report, slug: str, table: Table) -> Markup:
     if slug == "time-in-phase":
         # The 85th percentile: the usual longest stay, as aging compares with it.
         rows = [(str(row[0]), _number(row[3])) for row in table.rows]
-        return charts.horizontal(rows, WITHIN, _(" days"))
+        return charts.horizontal(rows, WITHIN, _(" days"), number_format)
     if slug == "aging":
         shown = report.aging[:12]
         rows = [(str(report.fields[a.card_id].get("title", "")), round(a.days, 1)) for a in shown]
-        return charts.horizontal(rows, [OVER if a.over else WITHIN for a in shown], _(" days"))
+        tones = [OVER if a.over else WITHIN for a in shown]
+        return charts.horizontal(rows, tones, _(" days"), number_format)
     if slug == "blocked":
         rows = [(str(row[0]), _number(row[3])) for row in table.rows]
-        return charts.horizontal(rows, OVER, " %")
+        return charts.horizontal(rows, OVER, " %", number_format)
     if slug == "departments":
         rows = [(str(row[0]), _number(row[1])) for row in table.rows]
         return charts.horizontal(rows, charts.DONE)
