@@ -15,7 +15,7 @@ PYTEST := $(BIN)/pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKE
 # The browser tests run once, on SQLite. Test paths in PYTEST_ARGS take its place.
 POSTGRES_TESTS ?= tests/unit tests/http tests/concurrency tests/realtime tests/migrations tests/cli
 
-.PHONY: install install-test browser run test test-sqlite test-postgres lint format migration translations bench bench-full clean
+.PHONY: install install-test browser run test test-sqlite test-postgres lint format migration translations bench bench-full bench-reports clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -109,6 +109,11 @@ bench: $(BENCH_STAMP)
 ## bench-full: the same at 100, 500 and 5,000 cards, on SQLite and PostgreSQL, up to 1,000 sockets
 bench-full: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py --full
+
+## bench-reports: reports on 5,000 measures and 100,000 events, SQLite and PostgreSQL (< 2 minutes);
+## results in bench/results/reports.json
+bench-reports: $(BENCH_STAMP)
+	$(BIN)/python bench/reports.py
 
 ## translations: extract the UI strings and update the German and English catalogues
 translations: install
