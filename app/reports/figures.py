@@ -80,14 +80,14 @@ def cumulative_flow(
             if place is not None:
                 counts[place] += 1
         for step in steps[index + 1 :]:
-            if step.at > last:
+            if step.at >= last:
                 break
             changes.append((step.at, path.card_id, bucket(step, phases)))
     changes.sort(key=lambda change: change[0])
     result: list[Counter[int]] = []
     index = 0
     for moment in moments:
-        while index < len(changes) and changes[index][0] <= moment:
+        while index < len(changes) and changes[index][0] < moment:
             _, card_id, target = changes[index]
             source = where.get(card_id)
             if source is not None:
@@ -101,10 +101,10 @@ def cumulative_flow(
 
 
 def _last_at(steps: Sequence[Step], moment: datetime) -> int:
-    """The index of the last step at or before `moment` (-1: none); looks from the end, where
-    a report's period usually is."""
+    """The index of the last step before `moment` (-1: none); looks from the end, where a
+    report's period usually is. Moments end periods: what happens at one belongs to the next."""
     index = len(steps) - 1
-    while index >= 0 and steps[index].at > moment:
+    while index >= 0 and steps[index].at >= moment:
         index -= 1
     return index
 
@@ -152,10 +152,10 @@ def completion(path: Path, phases: Mapping[int, PhaseInfo], until: datetime) -> 
 def completions(
     paths: Iterable[Path], phases: Mapping[int, PhaseInfo], start: datetime, until: datetime
 ) -> list[Completion]:
-    """The measures that became done within [start, until] (and still are at `until`)."""
+    """The measures that became done within [start, until) (and still are at `until`)."""
     found = (completion(path, phases, until) for path in paths)
     return sorted(
-        (c for c in found if c is not None and start <= c.done_at <= until),
+        (c for c in found if c is not None and start <= c.done_at < until),
         key=lambda c: c.done_at,
     )
 
@@ -192,7 +192,7 @@ def stays(path: Path, until: datetime) -> list[Stay]:
     found: list[Stay] = []
     current: tuple[int, datetime] | None = None
     for step in path.steps:
-        if step.at > until:
+        if step.at >= until:
             break
         if current is not None and (step.archived or step.phase_id != current[0]):
             found.append(Stay(path.card_id, current[0], current[1], step.at))
@@ -207,11 +207,11 @@ def stays(path: Path, until: datetime) -> list[Stay]:
 def time_in_phase(
     paths: Iterable[Path], start: datetime, until: datetime
 ) -> dict[int, list[float]]:
-    """Per phase, the days of each stay that ended within [start, until]."""
+    """Per phase, the days of each stay that ended within [start, until)."""
     found: dict[int, list[float]] = defaultdict(list)
     for path in paths:
         for stay in stays(path, until):
-            if stay.end is not None and start <= stay.end <= until:
+            if stay.end is not None and start <= stay.end < until:
                 found[stay.phase_id].append(days(stay.end - stay.start))
     return dict(found)
 
@@ -256,7 +256,7 @@ def aging(
 def in_progress(
     path: Path, phases: Mapping[int, PhaseInfo], start: datetime, until: datetime
 ) -> list[tuple[datetime, datetime]]:
-    """When the card was in progress (on the board, started, not done) within [start, until]."""
+    """When the card was in progress (on the board, started, not done) within [start, until)."""
     found = []
     for stay in stays(path, until):
         phase = phases.get(stay.phase_id)

@@ -130,44 +130,52 @@ class Replay:
     def reset(self) -> None:
         self.paths: dict[int, Path] = {}
         self.removals: dict[int, dict[str, Any]] = {}
+        # The step each undoable change added, by its seq: an undo takes that step back.
+        self.added: dict[int, list[tuple[int, int]]] = {}
         self.last_seq = 0
         self.last: tuple[str, datetime] | None = None
 
     def feed(self, rows: Iterable[Row]) -> "Replay":
         for row in rows:
+            try:
+                self._one(row)
+            except Exception:
+                # Half a row applied: start again rather than go on from there.
+                self.reset()
+                raise
             self.last_seq = row.seq
             self.last = (row.type, row.at)
-            self._one(row)
         return self
 
-    def continues(self, session: Session, board_id: int) -> bool:
-        """Whether the log still holds the last event fed, as it was fed."""
-        if self.last is None:
-            return True
-        statement = select_columns(col(Event.type), col(Event.created_at)).where(
-            col(Event.board_id) == board_id, col(Event.seq) == self.last_seq
-        )
-        found = session.execute(statement).first()
-        return found is not None and (found[0], found[1]) == self.last
+    def _step(self, seq: int, path: Path, step: Step) -> None:
+        path.steps.append(step)
+        self.added.setdefault(seq, []).append((path.card_id, len(path.steps) - 1))
+
+    def _take_back(self, seq: int) -> set[int]:
+        """Undo the steps change `seq` added (where each is still its card's last): the card
+        stands where it stood before, as if it had never moved. The cards it did that for."""
+        found = set()
+        for card_id, index in self.added.pop(seq, []):
+            path = self.paths.get(card_id)
+            if path is not None and len(path.steps) == index + 1 and index > 0:
+                path.steps.pop()
+                found.add(card_id)
+        return found
 
     def _one(self, row: Row) -> None:
         payload, found = row.payload, self.paths
+        undo_of = payload.get("undo_of")
         if row.type == names.PHASE_REMOVED:
             self.removals[row.seq] = payload
             target = payload.get("target_phase_id")
             for place in payload.get("cards") or []:
                 path = found.get(place["id"])
                 if path is not None and target is not None:
-                    path.steps.append(Step(row.at, target, path.steps[-1].archived))
+                    self._step(row.seq, path, Step(row.at, target, path.steps[-1].archived))
             return
         if row.type == names.PHASE_CREATED:
-            # The undo of a removal brings the phase back, with the cards it carried.
-            undone = self.removals.get(payload.get("undo_of") or -1) or {}
-            back = {place["id"] for place in undone.get("cards") or []}
-            for card_id in payload.get("card_ids") or []:
-                path = found.get(card_id)
-                if path is not None and card_id in back:
-                    path.steps.append(Step(row.at, payload["after"]["id"], path.steps[-1].archived))
+            if undo_of is not None:
+                self._bring_back(undo_of, payload["after"]["id"], row.at)
             return
         if row.card_id is None:
             return
@@ -180,17 +188,49 @@ class Replay:
         path = found.get(row.card_id)
         if path is None:
             return
+        if undo_of is not None and row.card_id in self._take_back(undo_of):
+            return
         last = path.steps[-1]
         if row.type == names.CARD_MOVED:
             phase_id = payload["after"]["phase_id"]
             if phase_id != last.phase_id:
-                path.steps.append(Step(row.at, phase_id, False))
+                self._step(row.seq, path, Step(row.at, phase_id, False))
         elif row.type == names.CARD_ARCHIVED:
-            path.steps.append(Step(row.at, last.phase_id, True))
+            self._step(row.seq, path, Step(row.at, last.phase_id, True))
         elif row.type == names.CARD_RESTORED:
             path.steps.append(Step(row.at, last.phase_id, False))
         elif row.type == names.CARD_UPDATED:
             path.edits.append((row.at, dict(payload.get("after") or {})))
+
+    def _bring_back(self, seq: int, phase_id: int, at: datetime) -> None:
+        """The undo of a phase's removal: the phase is back (under `phase_id`), and so is every
+        card it carried, as if it had never left."""
+        removal = self.removals.pop(seq, None)
+        if removal is None:
+            return
+        old = removal["before"]["id"]
+        back = self._take_back(seq)
+        for path in self.paths.values():
+            if any(step.phase_id == old for step in path.steps):
+                path.steps[:] = [
+                    step._replace(phase_id=phase_id) if step.phase_id == old else step
+                    for step in path.steps
+                ]
+        # A card changed since the removal (the undo then leaves it): it goes back now.
+        for place in removal.get("cards") or []:
+            carried = self.paths.get(place["id"])
+            if carried is not None and place["id"] not in back:
+                carried.steps.append(Step(at, phase_id, carried.steps[-1].archived))
+
+    def continues(self, session: Session, board_id: int) -> bool:
+        """Whether the log still holds the last event fed, as it was fed."""
+        if self.last is None:
+            return True
+        statement = select_columns(col(Event.type), col(Event.created_at)).where(
+            col(Event.board_id) == board_id, col(Event.seq) == self.last_seq
+        )
+        found = session.execute(statement).first()
+        return found is not None and (found[0], found[1]) == self.last
 
     def removed_phases(self) -> list[dict[str, Any]]:
         """The phases removed so far, as they were when removed."""
@@ -270,6 +310,8 @@ def board_at(rows: Sequence[Row], moment: datetime) -> PastBoard:
     cards: dict[int, dict[str, Any]] = {}
     archived: set[int] = set()
     removals: dict[int, dict[str, Any]] = {}
+    # For each move, when the card had entered the phase it left (what its undo restores).
+    moves: dict[int, str | None] = {}
     last_seq = 0
 
     def place(card_id: int, phase_id: int, position: int | None, at: datetime) -> None:
@@ -311,6 +353,11 @@ def board_at(rows: Sequence[Row], moment: datetime) -> PastBoard:
                         cards[spot["id"]]["phase_id"] = payload["after"]["id"]
                     else:
                         place(spot["id"], payload["after"]["id"], spot["position"], row.at)
+                    if spot.get("phase_since"):
+                        # As the undo does: back in the phase since it first entered it.
+                        cards[spot["id"]]["phase_since"] = datetime.fromisoformat(
+                            spot["phase_since"]
+                        )
         elif kind == names.PHASES_REORDERED:
             order = [phase_id for phase_id in payload["after"] if phase_id in phases]
         elif kind == names.PHASE_REMOVED:
@@ -338,6 +385,13 @@ def board_at(rows: Sequence[Row], moment: datetime) -> PastBoard:
                 phase.wip_limit = after.get("wip_limit", phase.wip_limit)
         elif row.card_id is not None:
             _card_event(row, cards, archived, phases, place, take_out)
+            if kind == names.CARD_MOVED:
+                entered = payload.get("phase_since_before")
+                moves[row.seq] = entered
+                entered_before = moves.get(payload.get("undo_of") or -1)
+                if entered_before and row.card_id in cards:
+                    # An undone move puts back when the card had entered its phase.
+                    cards[row.card_id]["phase_since"] = datetime.fromisoformat(entered_before)
     ordered = [phases[phase_id] for phase_id in order if phase_id in phases]
     return PastBoard(moment, ordered, cards, archived, last_seq)
 

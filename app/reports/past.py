@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app import clock
 from app.boards.models import Board
+from app.cards.models import Card
 from app.errors import InvalidInput
 from app.events import names
 from app.events.models import Event
@@ -73,8 +74,10 @@ def parse_moment(raw: str) -> datetime:
             moment = datetime.combine(day + timedelta(days=1), time(), zone) - timedelta(
                 microseconds=1
             )
-    except ValueError:
+    except (ValueError, OverflowError):
         raise InvalidInput("am", "not a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM)") from None
+    if not 2000 <= moment.year <= 2100:
+        raise InvalidInput("am", "not a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM)")
     now = clock.now()
     day_now = now.astimezone(zone).date()
     if moment.astimezone(zone).date() > day_now:
@@ -98,15 +101,23 @@ def _face(card_id: int, fields: dict[str, Any]) -> PastCard:
 
 
 def board_then(
-    session: Session, *, board: Board, moment: datetime, department_ids: Iterable[int] = ()
+    session: Session,
+    *,
+    board: Board,
+    moment: datetime,
+    department_ids: Iterable[int] = (),
+    phase_ids: Iterable[int] = (),
 ) -> Then:
-    """The board's phases and active cards, in order, as they stood at `moment`."""
+    """The board's phases and active cards, in order, as they stood at `moment` (of those
+    departments and phases, when named: a screen link's choice)."""
     assert board.id is not None
     rows = history.load(session, board_id=board.id)
     past = history.board_at(rows, moment)
-    wanted = set(department_ids)
+    wanted, shown = set(department_ids), set(phase_ids)
     columns = []
     for phase in past.phases:
+        if shown and phase.id not in shown:
+            continue
         column = Column(phase)
         for card_id in phase.card_ids:
             fields = past.cards[card_id]
@@ -114,16 +125,23 @@ def board_then(
                 column.cards.append(_face(card_id, fields))
         columns.append(column)
     done = {phase.id for phase in past.phases if phase.is_done}
-    return Then(moment, columns, _since(session, board.id, past.last_seq, done))
+    return Then(moment, columns, _since(session, board.id, past.last_seq, done, wanted))
 
 
-def _since(session: Session, board_id: int, after: int, done: set[int]) -> Since:
-    """Distinct measures moved to another phase, created, done and archived after `seq`."""
+def _since(
+    session: Session, board_id: int, after: int, done: set[int], departments: set[int]
+) -> Since:
+    """Distinct measures moved to another phase, created, done and archived after `seq` (of
+    those departments, as the measures belong to them now)."""
     statement = select(Event.type, Event.card_id, Event.payload).where(
         Event.board_id == board_id,
         col(Event.seq) > after,
         col(Event.type).in_([names.CARD_CREATED, names.CARD_MOVED, names.CARD_ARCHIVED]),
     )
+    if departments:
+        statement = statement.join(Card, col(Card.id) == col(Event.card_id)).where(
+            col(Card.department_id).in_(departments)
+        )
     moved: set[int] = set()
     new: set[int] = set()
     finished: set[int] = set()

@@ -3,7 +3,7 @@ a tag — read from the query of a page, a download or the JSON API."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -29,39 +29,42 @@ class Preset(StrEnum):
 
 @dataclass(frozen=True)
 class Period:
-    """[start, end): local days from `first` to `last`, cut off at now."""
+    """[start, end): local days from `first` to `last`, cut off at now. Every moment it gives is
+    in UTC: lengths of time across a change of the clocks come out right."""
 
     first: date
     last: date
     zone: ZoneInfo
 
+    def _midnight(self, day: date) -> datetime:
+        return datetime.combine(day, time(), self.zone).astimezone(UTC)
+
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.first, time(), self.zone)
+        return self._midnight(self.first)
 
     @property
     def end(self) -> datetime:
-        end = datetime.combine(self.last + timedelta(days=1), time(), self.zone)
-        return min(end, clock.now())
+        return min(self._midnight(self.last + timedelta(days=1)), clock.now())
 
     def days(self) -> list[date]:
         """The period's days that have begun."""
         now = clock.now()
         count = (self.last - self.first).days + 1
         found = (self.first + timedelta(days=n) for n in range(count))
-        return [day for day in found if datetime.combine(day, time(), self.zone) < now]
+        return [day for day in found if self._midnight(day) < now]
 
     def day_end(self, day: date) -> datetime:
         """The moment a day's figures are read: its end, or now for today."""
-        return min(datetime.combine(day + timedelta(days=1), time(), self.zone), self.end)
+        return min(self._midnight(day + timedelta(days=1)), self.end)
 
     def weeks(self) -> list[tuple[date, datetime, datetime]]:
         """The calendar weeks (Monday to Sunday) the period touches, cut to the period."""
         monday = self.first - timedelta(days=self.first.weekday())
         found = []
         while monday <= self.last:
-            start = max(datetime.combine(monday, time(), self.zone), self.start)
-            end = min(datetime.combine(monday + timedelta(days=7), time(), self.zone), self.end)
+            start = max(self._midnight(monday), self.start)
+            end = min(self._midnight(monday + timedelta(days=7)), self.end)
             if start < end:
                 found.append((monday, start, end))
             monday += timedelta(days=7)

@@ -41,7 +41,8 @@ class Group:
 
 
 def groups(session: Session) -> list[Group]:
-    """The departments with enough lotsen, then "weitere Fachbereiche", then "ohne"."""
+    """The departments with enough lotsen, then the others merged ("weitere Fachbereiche"),
+    then the measures of no department ("ohne")."""
     minimum = get_settings().report_min_lotsen
     counts = dict(
         session.exec(
@@ -50,15 +51,22 @@ def groups(session: Session) -> list[Group]:
             .group_by(col(Lotse.department_id))
         ).all()
     )
-    large, small = [], []
-    for department in session.exec(select(Department).order_by(col(Department.name))):
-        if counts.get(department.id or 0, 0) >= minimum:
-            large.append(Group(str(department.id), department.name, frozenset({department.id})))
-        else:
-            small.append(department.id)
-    found = large
+    departments = list(session.exec(select(Department).order_by(col(Department.name))))
+    people = {d.id: counts.get(d.id or 0, 0) for d in departments}
+    large = [d for d in departments if people[d.id] >= minimum]
+    small = [d for d in departments if people[d.id] < minimum]
+    # The merged group must reach the minimum itself, or it is the figures of one or two
+    # people after all: the smallest large departments join it until it does.
+    merged = sum(people[d.id] for d in small)
+    for department in sorted(large, key=lambda d: (people[d.id], d.name)):
+        if not 0 < merged < minimum:
+            break
+        large.remove(department)
+        small.append(department)
+        merged += people[department.id]
+    found = [Group(str(d.id), d.name, frozenset({d.id})) for d in large]
     if small:
-        found.append(Group(OTHERS, _("Other departments"), frozenset(small)))
+        found.append(Group(OTHERS, _("Other departments"), frozenset(d.id for d in small)))
     found.append(Group(NONE, _("No department"), frozenset({None})))
     return found
 

@@ -144,7 +144,13 @@ def past_screen(request: Request, session: Session, link: ScreenLink, board: Boa
         moment = past.parse_moment(request.query_params.get("am", "")[:40])
     except InvalidInput as error:
         return Response(_error_text(error), status_code=422, media_type="text/plain")
-    then = past.board_then(session, board=board, moment=moment, department_ids=link.department_ids)
+    then = past.board_then(
+        session,
+        board=board,
+        moment=moment,
+        department_ids=link.department_ids,
+        phase_ids=link.phase_ids,
+    )
     context: dict[str, Any] = {"board": board, "then": then, "link": link} | _people(session)
     with clock.frozen_at(moment):
         response = render(request, "reports/past_screen.html", context)

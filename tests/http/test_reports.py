@@ -65,6 +65,10 @@ def history(session: Session) -> dict[str, Any]:
         ]
         kaemmerei = make_department(session, name="Kämmerei", code="KÄ")
         people.append(make_lotse(session, department_id=kaemmerei.id, name="Karla Kämmerer"))
+        # Three lotsen in small departments: enough for "weitere Fachbereiche".
+        ordnung = make_department(session, name="Ordnungsamt", code="OA")
+        for name in ("Olaf Ordner", "Oda Ohm"):
+            people.append(make_lotse(session, department_id=ordnung.id, name=name))
         _ideas, _ranked, doing, done = phases_of(session, board)
         bauantrag = make_card(
             session, board, title="Digitaler Bauantrag", department_id=bau.id, lotse_id=people[0].id
@@ -241,7 +245,7 @@ def test_no_report_names_a_person_or_a_small_department(
     for path in report_paths:
         names = {p["name"] for p in schema["paths"][path]["get"].get("parameters", [])}
         assert names <= {"board_id", "period", "from", "until", "meeting", "department", "tag"}
-    people = [lotse.name for lotse in history["people"]] + ["Test", "Kämmerei"]
+    people = [lotse.name for lotse in history["people"]] + ["Test", "Kämmerei", "Ordnungsamt"]
     scopes = ["", "?department=weitere", "?period=year", f"?department={history['bau'].id}"]
     for path in _report_urls(app):
         for query in scopes:
@@ -310,7 +314,9 @@ def test_the_board_as_it_was_shows_that_day_read_only(
     assert screen.headers["cache-control"] == "no-store"
 
 
-@pytest.mark.parametrize("value", ["gestern", "2999-01-01", "2026-02-30"])
+@pytest.mark.parametrize(
+    "value", ["gestern", "2999-01-01", "2026-02-30", "9999-12-31", "0001-01-01T00:30"]
+)
 def test_the_board_as_it_was_refuses_a_bad_date(
     client: TestClient, history: dict[str, Any], value: str
 ) -> None:
@@ -350,3 +356,24 @@ def test_the_board_says_in_which_phase_work_starts(
     )
     assert client.get(base).json()["scope"]["started_phase_id"] == doing.id
     assert ranked.id not in (ideas.id, doing.id)
+
+
+def test_the_wall_screen_as_it_was_keeps_to_its_link(
+    anon_client: TestClient, history: dict[str, Any], session: Session
+) -> None:
+    board = history["board"]
+    _ideas, _ranked, doing, done = phases_of(session, board)
+    plain, link = tokens.create_screen_link(session, board_id=board.id, name="Wand", actor="T")
+    link.phase_ids = [doing.id, done.id]
+    link.department_ids = [history["kaemmerei"].id]
+    session.add(link)
+    session.commit()
+    day = (ANCHOR - timedelta(days=12)).astimezone().date().isoformat()
+    screen = anon_client.get(f"/screen/{plain}?am={day}")
+    assert screen.status_code == 200
+    # Only the link's phases and the Kämmerei's measures; and only their changes since.
+    assert _columns(screen.text) == {
+        "In Umsetzung": ['=HYPERLINK("http://example.org","Klick")'],
+        "Erledigt": ["Hundesteuer online"],
+    }
+    assert "Seitdem: 0 verschoben, 0 neu, 0 erledigt, 0 archiviert." in screen.text

@@ -7,16 +7,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app import clock
 from app.annotations import service as annotations
 from app.annotations.models import AnnotationUpdate
 from app.boards.models import Board
 from app.cards import service as cards
+from app.cards import undo
 from app.cards.models import Card, CardMove
+from app.people.models import Lotse
 from app.reports.scope import Period, Scope
-from app.reports.service import OTHERS, Report
+from app.reports.service import OTHERS, Report, groups
 from tests.factories import (
     make_annotation,
     make_board,
@@ -76,6 +78,10 @@ def story(session: Session) -> dict[str, Any]:
             make_lotse(session, department_id=bau.id)
         kaemmerei = make_department(session, name="Kämmerei", code="KÄ")
         make_lotse(session, department_id=kaemmerei.id)
+        # With the Kämmerei's one, three lotsen in small departments: enough to merge.
+        ordnung = make_department(session, name="Ordnungsamt", code="OA")
+        make_lotse(session, department_id=ordnung.id)
+        make_lotse(session, department_id=ordnung.id)
         category = make_category(session, name="Datenschutz")
     ideas, ranked, doing, done = phases_of(session, board)
     a = created(session, board, ideas, 0, department_id=bau.id, tags=["ozg"])
@@ -236,7 +242,7 @@ def test_small_departments_merge_and_filters(session: Session, story: dict[str, 
     found = report(session, story)
     rows = {group.key: (group.name, done, wip) for group, done, _, _, wip in found.per_group()}
     bau = str(story["bau"].id)
-    # The Kämmerei has one lotse: only as part of "weitere Fachbereiche".
+    # The Kämmerei has one lotse, the Ordnungsamt two: only merged as "weitere Fachbereiche".
     assert rows == {
         bau: ("Bauamt", 3, 0),
         OTHERS: ("Weitere Fachbereiche", 1, 0),
@@ -247,3 +253,60 @@ def test_small_departments_merge_and_filters(session: Session, story: dict[str, 
     assert sorted(letters[p.card_id] for p in merged.paths) == ["c", "e"]
     tagged = report(session, story, tag="ozg")
     assert [letters[c.card_id] for c in tagged.done] == ["a", "e"]
+
+
+def test_a_merged_group_too_small_takes_in_the_smallest_large_department(
+    session: Session,
+) -> None:
+    sizes = {"Bauamt": 3, "Bürgerbüro": 4, "Kämmerei": 1, "Schulen": 0}
+    made = {}
+    for number, (name, lotsen) in enumerate(sizes.items()):
+        made[name] = make_department(session, name=name, code=f"D{number}")
+        for _ in range(lotsen):
+            make_lotse(session, department_id=made[name].id)
+    found = {group.key: group.department_ids for group in groups(session)}
+    # The Kämmerei's one lotse alone would be "weitere": the Bauamt (3) joins it.
+    assert found == {
+        str(made["Bürgerbüro"].id): {made["Bürgerbüro"].id},
+        OTHERS: {made["Bauamt"].id, made["Kämmerei"].id, made["Schulen"].id},
+        "ohne": {None},
+    }
+    # A department without lotsen is nobody's figures: no need to merge more for it.
+    session.delete(
+        next(iter(session.exec(select(Lotse).where(Lotse.department_id == made["Kämmerei"].id))))
+    )
+    session.commit()
+    found = {group.key: group.department_ids for group in groups(session)}
+    assert set(found) == {str(made["Bauamt"].id), str(made["Bürgerbüro"].id), OTHERS, "ohne"}
+
+
+def test_an_undone_move_leaves_the_stay_as_it_was(session: Session) -> None:
+    with at(0):
+        board = make_board(session)
+    _ideas, _ranked, doing, done = phases_of(session, board)
+    card = created(session, board, doing, 0)
+    with at(20):
+        current = session.get(Card, card.id)
+        assert current is not None
+        data = CardMove(phase_id=done.id, position=0, version=current.version)
+        cards.move_card(session, card_id=current.id, move=data, actor="Test")
+        seq = session.get(Board, board.id).last_seq  # type: ignore[union-attr]
+    with at(20.0001):
+        undo.undo(session, board_id=board.id, seq=seq, actor="Test")
+    found = report(session, {"board": board})
+    # Still in work since day 0, as the card's face says; no stay in done, none ended.
+    assert [round(item.days, 3) for item in found.aging] == [END]
+    assert found.time_in_phase == {}
+    assert found.done == []
+
+
+def test_lengths_of_time_across_the_change_to_summer_time() -> None:
+    period = Period(date(2026, 3, 1), date(2026, 3, 31), BERLIN)
+    with clock.frozen_at(datetime(2026, 4, 15, tzinfo=UTC)):
+        # 1 March 00:00 CET to 1 April 00:00 CEST: 31 days less the hour the clocks skipped.
+        assert period.end - period.start == timedelta(days=31, hours=-1)
+        weeks = period.weeks()
+        assert weeks[0][1] == period.start
+        assert sum((end - start for _, start, end in weeks), timedelta(0)) == timedelta(
+            days=31, hours=-1
+        )
