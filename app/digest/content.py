@@ -22,6 +22,7 @@ from app.errors import InvalidInput
 from app.meetings import agenda, service
 from app.meetings.agenda import DepartmentAgenda
 from app.meetings.service import Occurrence
+from app.reports import service as reports
 from app.settings import get_settings
 
 ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -85,6 +86,8 @@ class BoardPart:
     board: Board
     departments: list[DepartmentAgenda]
     next_meeting: Occurrence | None
+    # The whole board's flow in the week, from the reports.
+    flow: reports.Summary | None = None
 
     @property
     def empty(self) -> bool:
@@ -162,5 +165,6 @@ def for_boards(
         if department_ids:
             parts = [p for p in parts if p.department and p.department.id in department_ids]
         upcoming = service.next_meeting(session, board_id=board.id or 0)
-        found.boards.append(BoardPart(board, [p for p in parts if not p.empty], upcoming))
+        flow = reports.summary(session, board=board, first=week.monday, last=week.sunday)
+        found.boards.append(BoardPart(board, [p for p in parts if not p.empty], upcoming, flow))
     return found

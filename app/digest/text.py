@@ -2,6 +2,7 @@
 
 from app.digest.content import Digest
 from app.meetings.agenda import department_markdown
+from app.reports.presentation import summary_text
 from app.web.i18n import date_format, ngettext, when_format
 from app.web.i18n import gettext as _
 
@@ -39,6 +40,8 @@ def as_text(digest: Digest, *, base_url: str, settings_url: str) -> str:
         if part.next_meeting is not None:
             when = when_format(part.next_meeting.starts_at)
             lines.append(_("Next Lotsentreffen: %(when)s", when=when))
+        if part.flow is not None:
+            lines.append(_("On the whole board: %(flow)s", flow=summary_text(part.flow)))
         if part.empty:
             lines += ["", _("Nothing new on this board this week.")]
         for department in part.departments:

@@ -18,6 +18,8 @@ from app.meetings import agenda, calendar, service, sitting
 from app.meetings.api import feed_url
 from app.meetings.models import AgendaItemCreate, MeetingAdd, MeetingChange, SeriesSet
 from app.people import service as people
+from app.reports import service as reports
+from app.settings import get_settings
 from app.types import PathId
 from app.web.deps import BoardDep
 from app.web.forms import run_form
@@ -98,8 +100,15 @@ def _agenda_page(
 ) -> HTMLResponse:
     found = agenda.for_day(session, board=board, day=day)
     departments = people.list_departments(session)
+    zone = get_settings().zone
     context = {
         "agenda": found,
+        "flow": reports.summary(
+            session,
+            board=board,
+            first=found.start.astimezone(zone).date(),
+            last=found.end.astimezone(zone).date(),
+        ),
         "departments": departments,
         "by_id": {d.id: d for d in departments},
         "cards": queries.list_cards(session, board_id=ident(board), filters=CardFilter()),

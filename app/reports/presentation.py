@@ -1,5 +1,6 @@
 """What a report page shows for each table: its chart and its reading aid."""
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -8,8 +9,8 @@ from markupsafe import Markup
 from app.reports import charts, tables
 from app.reports.downloads import Cell, Table
 from app.reports.figures import distribution
-from app.reports.service import Report
-from app.web.i18n import date_format, number_format
+from app.reports.service import Report, Summary
+from app.web.i18n import date_format, ngettext, number_format
 from app.web.i18n import gettext as _
 
 OVER = "#d55e00"
@@ -95,6 +96,29 @@ def chart(report: Report, slug: str, table: Table) -> Markup:
             ],
         )
     return Markup("")
+
+
+def summary_text(found: Summary) -> str:
+    """The sentence a digest or an agenda says about the board's flow."""
+    parts = [ngettext("%(num)s measure done", "%(num)s measures done", found.done)]
+    if found.lead_p85 is not None:
+        parts[0] += " " + _(
+            "(85 %% within %(days)s days of creation)", days=math.ceil(found.lead_p85)
+        )
+    parts.append(ngettext("%(num)s in work", "%(num)s in work", found.in_work))
+    if found.longer_than_usual:
+        parts.append(
+            ngettext(
+                "%(num)s of them longer in their phase than usual",
+                "%(num)s of them longer in their phase than usual",
+                found.longer_than_usual,
+            )
+        )
+    if found.blocked_share:
+        parts.append(
+            _("blocked %(share)s %% of the time in work", share=round(100 * found.blocked_share))
+        )
+    return ", ".join(parts) + "."
 
 
 def _number(value: Cell) -> float:

@@ -18,12 +18,12 @@ from sqlmodel import Session, col, func, select
 from app.annotations import figures as annotation_figures
 from app.annotations.models import AnnotationCategory
 from app.boards import service as boards
-from app.boards.models import Phase
+from app.boards.models import Board, Phase
 from app.events import names
 from app.people.models import Department, Lotse
 from app.reports import figures, history
 from app.reports.figures import PhaseInfo
-from app.reports.scope import Scope
+from app.reports.scope import Period, Scope
 from app.settings import get_settings
 from app.web.i18n import gettext as _
 
@@ -257,4 +257,28 @@ class Report:
 def _count(events: Sequence[Any], kind: str) -> Counter[Any]:
     return Counter(
         (e.payload.get("annotation") or {}).get("category_id") for e in events if e.type == kind
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A board's flow over a span of days in one sentence: for the digest and the agenda."""
+
+    done: int
+    lead_p85: float | None  # days, of the measures done
+    in_work: int
+    longer_than_usual: int
+    blocked_share: float | None  # of the time in work
+
+
+def summary(session: Session, *, board: Board, first: date, last: date) -> Summary:
+    """The whole board's figures from `first` to `last` (local days, up to now)."""
+    report = Report(session, Scope(board, Period(first, last, get_settings().zone)))
+    stopped, working = report.blocked.get("", (timedelta(0), timedelta(0)))
+    return Summary(
+        done=len(report.done),
+        lead_p85=figures.percentile(report.lead_times, 85),
+        in_work=len(report.aging),
+        longer_than_usual=sum(1 for item in report.aging if item.over),
+        blocked_share=stopped / working if working else None,
     )

@@ -207,6 +207,7 @@ templates.env.tests["overdue"] = is_overdue
 templates.env.filters["change_label"] = change_label
 templates.env.filters["excerpt"] = excerpt
 templates.env.filters["report_cell"] = report_presentation.cell_text
+templates.env.globals["flow_summary"] = report_presentation.summary_text
 templates.env.filters["kind_label"] = annotation_texts.kind_label
 templates.env.filters["kinds_label"] = annotation_texts.kinds_label
 templates.env.filters["severity_label"] = annotation_texts.severity_label

@@ -199,6 +199,7 @@ def test_the_agenda_page_and_api_read_the_log_for_every_reader(
     assert page.status_code == 200
     assert "Tagesordnung des Lotsentreffens am Di., " in page.text
     assert "Die letzten 14 Tage" in page.text and "Neue Maßnahmen (1)" in page.text
+    assert "Auf dem ganzen Board: 0 Maßnahmen erledigt, " in page.text
     assert "Digitaler Bauantrag" in page.text and "Bauamt" in page.text
     data = viewer.get(f"/api/v1/boards/{board.id}/meetings/{first}/agenda").json()
     assert data["first"] is True and data["meeting"]["day"] == first.isoformat()

@@ -20,7 +20,9 @@ from app import clock
 from app.accounts import tokens
 from app.cards import service as cards
 from app.cards.models import Card, CardMove
+from app.reports import service as reports
 from app.reports import tables
+from app.reports.presentation import summary_text
 from tests.factories import (
     make_annotation,
     make_board,
@@ -377,3 +379,16 @@ def test_the_wall_screen_as_it_was_keeps_to_its_link(
         "Erledigt": ["Hundesteuer online"],
     }
     assert "Seitdem: 0 verschoben, 0 neu, 0 erledigt, 0 archiviert." in screen.text
+
+
+def test_the_digest_and_the_agenda_say_the_boards_flow_in_one_sentence(
+    history: dict[str, Any], session: Session
+) -> None:
+    today = ANCHOR.astimezone().date()
+    found = reports.summary(
+        session, board=history["board"], first=today - timedelta(days=27), last=today
+    )
+    assert summary_text(found) == (
+        "2 Maßnahmen erledigt (85 % in höchstens 10 Tagen nach dem Anlegen), 1 in Arbeit, "
+        "davon 1 länger als üblich in ihrer Phase, 63 % der Zeit in Arbeit blockiert."
+    )

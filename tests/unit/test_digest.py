@@ -129,6 +129,7 @@ def test_a_lotse_reads_her_week_per_department_without_the_restricted_board(
         assert "- [Vorher](https://lotsen.musterstadt.de/cards/" in mail
         assert "Ideenspeicher → Priorisiert" in mail and "Später" not in mail
         assert "Nächstes Lotsentreffen: Di., 1. Dez. 2026, 10:00" in mail
+        assert "Auf dem ganzen Board: 0 Maßnahmen erledigt, " in mail
         assert (
             text.subject(digest) == "Wochenübersicht KW 48: 2 neue Maßnahmen, 1 offener Widerstand"
         )
