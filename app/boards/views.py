@@ -14,12 +14,14 @@ from app.annotations import queries as annotations
 from app.boards import presentation, service
 from app.boards.models import Board
 from app.boards.presentation import BoardFilters
-from app.cards import queries
+from app.cards import export, queries
 from app.db import DatabaseDep, SessionDep, ident
+from app.errors import NotFound
 from app.meetings import service as meetings
 from app.meetings import sitting
 from app.people import service as people
 from app.reports import views as reports
+from app.web import downloads
 from app.web.answers import answers, board_state, request_view
 from app.web.deps import BoardDep
 from app.web.htmx import render, see_other
@@ -133,4 +135,29 @@ def render_board(
         block="board",
         status_code=status_code,
         trigger=trigger or None,
+    )
+
+
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get("/boards/{board_id}/export.{extension}")
+def board_export(
+    request: Request, board: BoardDep, session: SessionDep, extension: str
+) -> Response:
+    """The measures of the board as the filters show them, as German Excel CSV or XLSX."""
+    if extension not in EXPORT_TYPES:
+        raise NotFound("export", extension)
+    filters = BoardFilters.from_query(request.query_params)
+    since = _since(session, ident(board), filters)
+    table = export.board_table(session, board=board, filters=filters.card_filter(since=since))
+    body = downloads.to_csv(table) if extension == "csv" else downloads.to_xlsx(table)
+    name = downloads.filename(table, board_name=board.name, extension=extension, prefix="export")
+    return Response(
+        body,
+        media_type=EXPORT_TYPES[extension],
+        headers={"Content-Disposition": downloads.content_disposition(name)},
     )

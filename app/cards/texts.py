@@ -10,6 +10,12 @@ from app.web.i18n import datetime_format
 from app.web.i18n import gettext as _
 
 
+def priority_label(priority: str) -> str:
+    """A priority as the forms name it."""
+    labels = {"low": _("low"), "normal": _("normal"), "high": _("high"), "urgent": _("urgent")}
+    return labels.get(priority, priority)
+
+
 def field_label(field: str) -> str:
     """A field as the forms name it."""
     labels = {

@@ -11,7 +11,7 @@ from app.annotations.queries import excerpt
 from app.annotations.texts import kind_label, severity_label, status_label
 from app.boards.models import Phase
 from app.cards.models import Card
-from app.cards.texts import field_label
+from app.cards.texts import field_label, priority_label
 from app.events import names
 from app.events.models import Event
 from app.people.models import Department, Lotse
@@ -203,9 +203,7 @@ class _Names:
         if key == "category_id":
             return self.categories.get(value) or NOTHING
         if key == "priority":
-            return {"low": _("low"), "normal": _("normal"), "high": _("high")}.get(
-                value, _("urgent")
-            )
+            return priority_label(value)
         if key == "severity":
             return severity_label(value)
         if key == "status":

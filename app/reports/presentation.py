@@ -7,9 +7,9 @@ from datetime import date
 from markupsafe import Markup
 
 from app.reports import charts, tables
-from app.reports.downloads import Cell, Table
 from app.reports.figures import distribution
 from app.reports.service import Report, Summary
+from app.web.downloads import Cell, Table
 from app.web.i18n import date_format, ngettext, number_format
 from app.web.i18n import gettext as _
 

@@ -5,9 +5,9 @@ import math
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from app.reports.downloads import Cell, Table
 from app.reports.figures import LEVELS, distribution, percentile
 from app.reports.service import Report
+from app.web.downloads import Cell, Table
 from app.web.i18n import gettext as _
 
 # The page groups and the tables each shows, in order.

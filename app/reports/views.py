@@ -15,8 +15,9 @@ from app.db import SessionDep, ident
 from app.errors import InvalidInput, NotFound
 from app.meetings import service as meetings
 from app.people import service as people
-from app.reports import downloads, past, presentation, scope, service, tables
+from app.reports import past, presentation, scope, service, tables
 from app.settings import get_settings
+from app.web import downloads
 from app.web.deps import BoardDep
 from app.web.htmx import render
 from app.web.i18n import gettext as _

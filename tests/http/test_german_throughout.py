@@ -366,6 +366,10 @@ PAGES: dict[str, list[str]] = {
         "/boards/{board}/auswertung/departments",
         "/boards/{board}/auswertung/annotations?period=custom&from=2026-11-01&to=2026-11-20",
     ],
+    "/boards/{board_id}/export.{extension}": [
+        "/boards/{board}/export.csv",
+        "/boards/{board}/export.csv?department={department}",
+    ],
     "/boards/{board_id}/auswertung/tabellen/{name}": [
         "/boards/{board}/auswertung/tabellen/aging.csv",
         "/boards/{board}/auswertung/tabellen/departments.csv",

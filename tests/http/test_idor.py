@@ -83,6 +83,7 @@ REQUESTS = [
     ("POST", "/cards/{card}/move", {"phase_id": "{phase}", "position": "1", "version": "1"}),
     ("GET", "/boards/{theirs}/bedenken", None),
     ("GET", "/boards/{theirs}/auswertung", None),
+    ("GET", "/boards/{theirs}/export.csv", None),
     ("GET", "/boards/{theirs}/auswertung/times", None),
     ("GET", "/boards/{theirs}/auswertung/tabellen/aging.csv", None),
     ("GET", "/api/v1/boards/{theirs}/reports/flow", None),

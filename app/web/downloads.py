@@ -125,9 +125,9 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower().translate(UMLAUTS)).strip("-")
 
 
-def filename(table: Table, *, board_name: str, extension: str) -> str:
+def filename(table: Table, *, board_name: str, extension: str, prefix: str = "auswertung") -> str:
     """The download's file name, e.g. `auswertung-massnahmen-2026-durchsatz.csv`."""
-    parts = ["auswertung", slugify(board_name), slugify(table.slug)]
+    parts = [prefix, slugify(board_name), slugify(table.slug)]
     return "-".join(part for part in parts if part) + "." + extension.lstrip(".")
 
 

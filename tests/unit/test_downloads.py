@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import openpyxl
 import pytest
 
-from app.reports.downloads import Cell, Table, content_disposition, filename, to_csv, to_xlsx
+from app.web.downloads import Cell, Table, content_disposition, filename, to_csv, to_xlsx
 
 DANGEROUS = [
     "=1+1",
