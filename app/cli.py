@@ -3,8 +3,10 @@
 Its help speaks German, as its output and the app do.
 """
 
+import json
 import os
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +19,10 @@ from app import migrate as migrations
 from app.accounts import resets, tokens
 from app.accounts import service as accounts
 from app.accounts.models import Role, UserCreate
+from app.backup import service as backup
 from app.boards import service as boards
+from app.cards.export import board_table as export_table
+from app.cards.models import CardFilter
 from app.cards.texts import error_message, validation_message
 from app.db import Database
 from app.digest import content as digest_content
@@ -27,6 +32,7 @@ from app.errors import DomainError
 from app.meetings import agenda
 from app.meetings import service as meetings
 from app.settings import get_settings
+from app.web import downloads
 
 # Typer's and Click's own words (panel titles, markers, the help option) in German as well.
 rich_utils.ARGUMENTS_PANEL_TITLE = "Argumente"
@@ -284,6 +290,85 @@ def meeting_agenda(
         _fail(error_message(error))
     finally:
         db.dispose()
+
+
+@cli.command("export", cls=_Command)
+def export(
+    file: Annotated[Path, typer.Argument(help="Zieldatei (.json, .csv oder .xlsx).")],
+    everything: Annotated[
+        bool, typer.Option("--all", help="Die ganze Instanz sichern (JSON).")
+    ] = False,
+    board: Annotated[
+        int | None, typer.Option(help="Die Maßnahmen dieses Boards (CSV oder XLSX).")
+    ] = None,
+    with_accounts: Annotated[
+        bool, typer.Option(help="Mit Passwort-Hashes und API-Tokens (sonst ohne).")
+    ] = False,
+) -> None:
+    """Sichert die ganze Instanz (--all) oder exportiert die Maßnahmen eines Boards (--board)."""
+    if everything == (board is not None):
+        _fail("Bitte genau eines angeben: --all oder --board NUMMER.")
+    db = _database()
+    try:
+        with db.session() as session:
+            if everything:
+                revision = _revision()
+                found = backup.export_all(session, revision=revision, with_accounts=with_accounts)
+                file.write_text(backup.dumps(found), encoding="utf-8")
+                rows = sum(len(t["rows"]) for t in found["tables"].values())
+                typer.echo(f"Sicherung geschrieben: {file} ({rows} Zeilen).")
+                return
+            assert board is not None
+            if file.suffix.lower() not in (".csv", ".xlsx"):
+                _fail("Für ein Board bitte eine .csv- oder .xlsx-Datei angeben.")
+            table = export_table(
+                session, board=boards.get_board(session, board_id=board), filters=CardFilter()
+            )
+            write = downloads.to_csv if file.suffix.lower() == ".csv" else downloads.to_xlsx
+            file.write_bytes(write(table))
+            typer.echo(f"{len(table.rows)} Maßnahmen exportiert: {file}")
+    except DomainError as error:
+        _fail(error_message(error))
+    finally:
+        db.dispose()
+
+
+@cli.command("import", cls=_Command)
+def import_(
+    file: Annotated[Path, typer.Argument(help="Die Sicherung (JSON).")],
+    everything: Annotated[
+        bool, typer.Option("--all", help="Eine Sicherung in eine leere Datenbank einspielen.")
+    ] = False,
+) -> None:
+    """Stellt eine Sicherung (--all) in einer leeren Datenbank wieder her."""
+    if not everything:
+        _fail("Bisher kann nur eine ganze Sicherung eingespielt werden: --all.")
+    try:
+        found = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        _fail(f"Die Datei ist keine lesbare Sicherung: {error}")
+        return
+    settings = get_settings()
+    migrations.upgrade(settings.resolved_database_url)
+    db = _database()
+    try:
+        with db.session(write=True) as session:
+            counts = backup.import_all(session, backup=found, revision=_revision())
+        typer.echo(f"Sicherung eingespielt: {sum(counts.values())} Zeilen.")
+        if not found.get("with_accounts"):
+            typer.echo(
+                "Die Konten haben kein Passwort: setzen Sie es mit "
+                "`lotsenboard reset-password E-MAIL`."
+            )
+    except DomainError as error:
+        _fail(error_message(error))
+    finally:
+        db.dispose()
+
+
+def _revision() -> str:
+    heads = migrations.head_revisions(get_settings().resolved_database_url)
+    return ",".join(sorted(heads))
 
 
 @digest_cli.command("preview", cls=_Command)

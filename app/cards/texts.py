@@ -24,6 +24,7 @@ def field_label(field: str) -> str:
         "from": _("From"),
         "until": _("Until"),
         "am": _("As of"),
+        "file": _("File"),
         "meeting": _("Lotsentreffen"),
         "department": _("Department"),
         "description": _("Description"),

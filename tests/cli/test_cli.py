@@ -211,7 +211,16 @@ def test_create_user_links_a_lotse_and_reset_password_prints_a_one_time_link(
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["create-user"], ["token"], ["token", "create"], ["digest", "preview"]]
+    "command",
+    [
+        [],
+        ["create-user"],
+        ["token"],
+        ["token", "create"],
+        ["digest", "preview"],
+        ["export"],
+        ["import"],
+    ],
 )
 def test_the_help_speaks_german_throughout(command: list[str]) -> None:
     """Not only the texts of the commands: the panels, markers and the help option too."""
