@@ -29,6 +29,10 @@ from app.digest import content as digest_content
 from app.digest import sending as digest_sending
 from app.digest import text as digest_text
 from app.errors import DomainError
+from app.imports import mapping as columns_of
+from app.imports import reading
+from app.imports import service as imports
+from app.imports import texts as import_texts
 from app.meetings import agenda
 from app.meetings import service as meetings
 from app.settings import get_settings
@@ -335,14 +339,33 @@ def export(
 
 @cli.command("import", cls=_Command)
 def import_(
-    file: Annotated[Path, typer.Argument(help="Die Sicherung (JSON).")],
+    file: Annotated[Path, typer.Argument(help="Die Datei: XLSX, CSV oder eine Sicherung (JSON).")],
     everything: Annotated[
         bool, typer.Option("--all", help="Eine Sicherung in eine leere Datenbank einspielen.")
     ] = False,
+    board: Annotated[
+        int | None, typer.Option(help="Maßnahmen aus XLSX oder CSV in dieses Board.")
+    ] = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option(help="Spalten zuordnen: 'Spalte=feld,…' (sonst aus den Überschriften)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Nur zeigen, was geschähe; nichts ändern.")
+    ] = False,
+    create_missing: Annotated[
+        bool,
+        typer.Option(
+            "--create-missing", help="Unbekannte Fachbereiche, Lotsen und Phasen anlegen."
+        ),
+    ] = False,
 ) -> None:
-    """Stellt eine Sicherung (--all) in einer leeren Datenbank wieder her."""
-    if not everything:
-        _fail("Bisher kann nur eine ganze Sicherung eingespielt werden: --all.")
+    """Spielt eine Sicherung ein (--all) oder importiert Maßnahmen in ein Board (--board)."""
+    if everything == (board is not None):
+        _fail("Bitte genau eines angeben: --all oder --board NUMMER.")
+    if board is not None:
+        _import_measures(file, board, mapping, dry_run=dry_run, create_missing=create_missing)
+        return
     try:
         found = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -360,6 +383,50 @@ def import_(
                 "Die Konten haben kein Passwort: setzen Sie es mit "
                 "`lotsenboard reset-password E-MAIL`."
             )
+    except DomainError as error:
+        _fail(error_message(error))
+    finally:
+        db.dispose()
+
+
+def _import_measures(
+    file: Path, board_id: int, mapping: str | None, *, dry_run: bool, create_missing: bool
+) -> None:
+    try:
+        content = file.read_bytes()
+    except OSError as error:
+        _fail(f"Die Datei lässt sich nicht lesen: {error}")
+        return
+    if len(content) > get_settings().import_max_bytes:
+        _fail("Die Datei ist zu groß.")
+    db = _database()
+    try:
+        sheet = reading.read(content, file.name)
+        try:
+            columns = (
+                columns_of.parse(mapping, sheet.header)
+                if mapping
+                else columns_of.guess(sheet.header)
+            )
+        except ValueError as error:
+            _fail(f"Zuordnung: {error}")
+            return
+        with db.session(write=True) as session:
+            found = imports.run(
+                session,
+                board=boards.get_board(session, board_id=board_id),
+                sheet=sheet,
+                mapping=columns,
+                create_missing=create_missing,
+                dry_run=dry_run,
+                actor=CLI_ACTOR,
+                filename=file.name,
+            )
+        typer.echo(import_texts.summary(found, dry_run=dry_run))
+        for line in import_texts.lines(found):
+            typer.echo(line)
+        if found.refused:
+            raise typer.Exit(2)
     except DomainError as error:
         _fail(error_message(error))
     finally:

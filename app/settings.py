@@ -78,6 +78,9 @@ class Settings(BaseSettings):
         pattern=r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([01][0-9]|2[0-3]):[0-5][0-9]$",
         description="When the weekly digest goes out (board time zone).",
     )
+    import_max_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Largest spreadsheet a board imports."
+    )
     report_min_lotsen: int = Field(
         default=3,
         ge=1,

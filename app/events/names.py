@@ -4,6 +4,7 @@ BOARD_CREATED = "board.created"
 BOARD_UPDATED = "board.updated"
 BOARD_ARCHIVED = "board.archived"
 BOARD_RESTORED = "board.restored"
+BOARD_IMPORTED = "board.imported"
 
 PHASE_CREATED = "phase.created"
 PHASE_UPDATED = "phase.updated"

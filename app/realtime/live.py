@@ -27,6 +27,7 @@ STRUCTURAL = frozenset(
         names.BOARD_UPDATED,
         names.BOARD_ARCHIVED,
         names.BOARD_RESTORED,
+        names.BOARD_IMPORTED,
         names.PHASE_CREATED,
         names.PHASE_UPDATED,
         names.PHASES_REORDERED,

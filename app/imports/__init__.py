@@ -1,0 +1,1 @@
+"""Measures from spreadsheets into a board."""

@@ -1,0 +1,57 @@
+"""Which column holds what: guessed from German and English headers, changed by the person."""
+
+import re
+
+# Field → header words that name it (folded: lower case, umlauts written out).
+FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("titel", "massnahme", "massnahmen", "bezeichnung", "vorhaben", "title", "measure"),
+    "description": ("beschreibung", "details", "bemerkung", "notiz", "erlaeuterung", "description"),
+    "department": ("fachbereich", "abteilung", "amt", "bereich", "department"),
+    "lotse": ("lotse", "lotsin", "digitallotse", "verantwortlich", "zustaendig", "owner"),
+    "phase": ("phase", "status", "stand", "spalte"),
+    "priority": ("prioritaet", "prio", "dringlichkeit", "priority"),
+    "due_date": ("faellig", "faellig am", "termin", "frist", "deadline", "due", "due date"),
+    "tags": ("schlagworte", "schlagwort", "stichworte", "tags"),
+    "size": ("groesse", "aufwand", "size"),
+    "key": ("nummer", "nr", "lfd nr", "id"),
+}
+FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def fold(text: str) -> str:
+    """For matching names: lower case, umlauts written out, punctuation as spaces."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower().translate(FOLD)).split())
+
+
+def guess(header: list[str]) -> dict[int, str]:
+    """Column index → field, for the headers that name one (each field once, first wins)."""
+    found: dict[int, str] = {}
+    for index, name in enumerate(header):
+        words = fold(name)
+        for field, names in FIELDS.items():
+            if field not in found.values() and words in names:
+                found[index] = field
+                break
+    return found
+
+
+def parse(text: str, header: list[str]) -> dict[int, str]:
+    """A mapping as the command line writes it: `Spalte=feld,Spalte=feld` (column by header
+    name or by number from 1)."""
+    found: dict[int, str] = {}
+    folded = [fold(name) for name in header]
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        column, _, field = part.partition("=")
+        field = field.strip()
+        if field not in FIELDS and field != "":
+            raise ValueError(f"unknown field {field!r}")
+        column = column.strip()
+        if column.isdigit() and 1 <= int(column) <= len(header):
+            index = int(column) - 1
+        elif fold(column) in folded:
+            index = folded.index(fold(column))
+        else:
+            raise ValueError(f"no column {column!r}")
+        if field:
+            found[index] = field
+    return found
