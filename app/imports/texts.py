@@ -5,7 +5,6 @@ from app.imports.service import Report
 from app.web.i18n import gettext as _
 
 
-
 def summary(report: Report, *, dry_run: bool) -> str:
     counts = {
         "created": report.count("create"),
