@@ -27,6 +27,7 @@ from app.digest import schedule as digest_schedule
 from app.digest import sending as digest_sending
 from app.digest import views as digest_views
 from app.events import api as events_api
+from app.imports import views as imports_views
 from app.meetings import api as meetings_api
 from app.meetings import mode_api as meeting_mode_api
 from app.meetings import mode_views as meeting_mode_views
@@ -71,6 +72,7 @@ PAGE_ROUTERS = (
     people_views.router,
     pages_views.router,
     reports_views.router,
+    imports_views.router,
     accounts_views.router,
     screen_views.router,
     realtime_ws.router,

@@ -162,3 +162,26 @@ def test_a_restore_refuses_a_full_database_and_foreign_files_and_changes_nothing
     use(monkeypatch, url, tmp_path)
     assert counts(url) == before
     assert "--all oder --board" in run("export", str(tmp_path / "x.json"), code=2)
+
+
+def test_import_measures_from_the_command_line_dry_run_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'import.db'}"
+    use(monkeypatch, url, tmp_path)
+    run("migrate")
+    run("demo")
+    sample = str(Path(__file__).resolve().parents[1] / "data" / "massnahmen-excel.csv")
+    before = counts(url)
+    trial = run("import", sample, "--board", "1", "--dry-run", "--create-missing")
+    assert trial.startswith("Probelauf: ")
+    assert counts(url) == before
+    done = run("import", sample, "--board", "1", "--create-missing")
+    assert done.startswith("Importiert: ")
+    # What the dry run said is what the import did.
+    assert trial.splitlines()[1:] == done.splitlines()[1:]
+    refused = run(
+        "import", sample, "--board", "1", "--mapping", "Maßnahme=title,Fällig am=priority", code=2
+    )
+    assert "Nichts wurde importiert" in refused and "Zeile 5: abgelehnt" in refused
+    assert "Zuordnung" in run("import", sample, "--board", "1", "--mapping", "X=title", code=2)

@@ -28,6 +28,7 @@ from app.cards import service as cards
 from app.cards.models import CardMove
 from app.db import Database
 from app.digest.models import DeliveryStatus, DigestDelivery, DigestSubscription
+from app.imports import views as import_views
 from app.main import all_routes
 from app.meetings import service as meetings
 from app.meetings import sitting
@@ -272,6 +273,10 @@ def world(app: FastAPI, db: Database, session: Session, admin: User) -> World:
         "entry": held.entry,
         "external": external.id,
         "delivery": delivery.id,
+        # A spreadsheet uploaded for import, its columns not yet mapped.
+        "upload": import_views.store(
+            app.state.settings, board.id or 0, b"Spalte A;Spalte B\r\neins;zwei\r\n", "liste.csv"
+        ),
     }
     client = TestClient(app, headers={"Authorization": f"Bearer {plain}"})
     return World(app=app, db=db, client=client, ids=ids)
@@ -366,6 +371,8 @@ PAGES: dict[str, list[str]] = {
         "/boards/{board}/auswertung/departments",
         "/boards/{board}/auswertung/annotations?period=custom&from=2026-11-01&to=2026-11-20",
     ],
+    "/boards/{board_id}/import": ["/boards/{board}/import"],
+    "/boards/{board_id}/import/{token}": ["/boards/{board}/import/{upload}"],
     "/boards/{board_id}/export.{extension}": [
         "/boards/{board}/export.csv",
         "/boards/{board}/export.csv?department={department}",
@@ -456,6 +463,13 @@ def _logged_out(world: World) -> TestClient:
 
 
 FORMS: dict[str, list[Bad]] = {
+    "/boards/{board_id}/import/{token}": [
+        Bad("/boards/{board}/import/{upload}", {"action": "run"}, "eine Spalte muss den Titel"),
+        Bad("/boards/{board}/import/unbekannt0123456789abcdef", {}, "Diese Seite gibt es nicht"),
+    ],
+    "/boards/{board_id}/import": [
+        Bad("/boards/{board}/import", {"file": "kein Upload"}, "Die Eingabe ist ungültig")
+    ],
     "/boards": [Bad("/boards", {"name": " "}, "Name: darf nicht leer sein")],
     "/boards/{board_id}/details": [
         Bad("/boards/{board}/details", {"name": " "}, "Name: darf nicht leer sein")

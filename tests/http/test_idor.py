@@ -84,6 +84,7 @@ REQUESTS = [
     ("GET", "/boards/{theirs}/bedenken", None),
     ("GET", "/boards/{theirs}/auswertung", None),
     ("GET", "/boards/{theirs}/export.csv", None),
+    ("GET", "/boards/{theirs}/import", None),
     ("GET", "/boards/{theirs}/auswertung/times", None),
     ("GET", "/boards/{theirs}/auswertung/tabellen/aging.csv", None),
     ("GET", "/api/v1/boards/{theirs}/reports/flow", None),
