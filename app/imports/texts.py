@@ -3,6 +3,7 @@
 from app.cards.texts import field_label
 from app.imports.service import Report
 from app.web.i18n import gettext as _
+from app.web.i18n import ngettext
 
 
 def summary(report: Report, *, dry_run: bool) -> str:
@@ -13,10 +14,15 @@ def summary(report: Report, *, dry_run: bool) -> str:
         "refused": report.count("refused"),
     }
     if report.refused:
-        return _(
-            "Nothing was imported: %(refused)s rows are refused (%(created)s would be new, "
+        return ngettext(
+            "Nothing was imported: %(num)s row is refused (%(created)s would be new, "
             "%(updated)s updated, %(unchanged)s unchanged).",
-            **counts,
+            "Nothing was imported: %(num)s rows are refused (%(created)s would be new, "
+            "%(updated)s updated, %(unchanged)s unchanged).",
+            counts["refused"],
+            created=counts["created"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
         )
     if dry_run:
         return _(
