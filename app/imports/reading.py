@@ -13,6 +13,7 @@ from datetime import date, datetime
 from openpyxl import load_workbook
 
 from app.errors import InvalidInput
+from app.web.downloads import DANGEROUS_PREFIXES
 
 MAX_ROWS = 5_000
 MAX_COLUMNS = 60
@@ -105,10 +106,19 @@ def _decode(content: bytes) -> str:
         raise InvalidInput("file", "the file is neither UTF-8 nor Windows-1252 text") from None
 
 
+def _cell(text: str) -> str:
+    """A cell's text; the apostrophe an export puts before text a spreadsheet would run as a
+    formula is taken off again."""
+    text = text.strip()
+    if text.startswith("'") and text[1:2] and text[1] in DANGEROUS_PREFIXES:
+        return text[1:]
+    return text
+
+
 def _table(rows: list[list[str]]) -> Sheet:
     """The header is the first row with at least two filled cells (title rows above have one);
     empty rows are left out; every row as long as the header."""
-    numbered = [(number, [cell.strip() for cell in row]) for number, row in enumerate(rows, 1)]
+    numbered = [(number, [_cell(cell) for cell in row]) for number, row in enumerate(rows, 1)]
     filled = [(number, row) for number, row in numbered if any(row)]
     for index, (_, row) in enumerate(filled):
         if sum(1 for cell in row if cell) >= 2:

@@ -11,13 +11,15 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from app.cards.models import Card
+from app.cards import export
+from app.cards.models import Card, CardFilter
 from app.db import Database
 from app.errors import InvalidInput
 from app.events.models import Event
 from app.imports import mapping, reading
 from app.imports import service as imports
 from app.people.models import Lotse
+from app.web import downloads
 from tests.factories import make_board, make_department, make_lotse
 from tests.helpers import dump
 
@@ -265,3 +267,42 @@ def test_export_then_import_updates_by_number(
     ]
     session.refresh(card)
     assert (card.title, card.priority) == ("Mängelmelder (Ordnungsamt)", "low")
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_a_board_exported_and_imported_again_is_unchanged(
+    session: Session, db: Database, kommune: dict[str, Any], extension: str
+) -> None:
+    run(session, kommune, "massnahmen.xlsx")
+    board = kommune["board"]
+    table = export.board_table(session, board=board, filters=CardFilter())
+    content = downloads.to_csv(table) if extension == "csv" else downloads.to_xlsx(table)
+    again = reading.read(content, f"export.{extension}")
+    columns = mapping.guess(again.header)
+    assert set(columns.values()) == {
+        "key",
+        "title",
+        "description",
+        "department",
+        "lotse",
+        "phase",
+        "priority",
+        "due_date",
+        "tags",
+        "size",
+    }
+    before = dump(db)
+    report = imports.run(
+        session,
+        board=board,
+        sheet=again,
+        mapping=columns,
+        create_missing=False,
+        dry_run=False,
+        actor="T",
+    )
+    assert [o.action for o in report.outcomes] == ["unchanged"] * 4, outcomes(report)
+    after = dump(db)
+    assert {k: v for k, v in after.items() if k not in ("event", "board")} == {
+        k: v for k, v in before.items() if k not in ("event", "board")
+    }
