@@ -372,9 +372,13 @@ def import_(
         _fail(f"Die Datei ist keine lesbare Sicherung: {error}")
         return
     settings = get_settings()
-    migrations.upgrade(settings.resolved_database_url)
     db = _database()
     try:
+        # The file and the database are checked before the database is touched at all.
+        backup.check(found, revision=_revision())
+        with db.session() as session:
+            backup.refuse_unless_empty(session)
+        migrations.upgrade(settings.resolved_database_url)
         with db.session(write=True) as session:
             counts = backup.import_all(session, backup=found, revision=_revision())
         typer.echo(f"Sicherung eingespielt: {sum(counts.values())} Zeilen.")

@@ -10,7 +10,20 @@ import json
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Engine, Table, Time, delete, func, insert, select, text
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Engine,
+    Table,
+    Time,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 
@@ -44,16 +57,23 @@ def _plain(value: Any) -> Any:
 
 def export_all(session: Session, *, revision: str, with_accounts: bool = False) -> dict[str, Any]:
     """Every table of the instance (without security state), as plain JSON values."""
+    if _engine(session).dialect.name == "postgresql" and not session.in_transaction():
+        # One snapshot for all tables, whatever is written meanwhile.
+        session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
     tables: dict[str, Any] = {}
     for table in _tables(with_accounts):
         columns = [column.name for column in table.columns]
-        order = list(table.primary_key.columns) or list(table.columns)
+        keys = [columns.index(c.name) for c in table.primary_key.columns] or list(
+            range(len(columns))
+        )
         rows = []
-        for row in session.execute(select(table).order_by(*order)):
+        for row in session.execute(select(table)):
             values = dict(zip(columns, row, strict=True))
             if table.name == "user" and not with_accounts:
                 values["password_hash"] = None
             rows.append([_plain(values[name]) for name in columns])
+        # Sorted here, not by the database: collations differ between engines and locales.
+        rows.sort(key=lambda row: [(row[i] is None, row[i]) for i in keys])
         tables[table.name] = {"columns": columns, "rows": rows}
     return {
         "format": FORMAT,
@@ -111,18 +131,23 @@ def check(backup: Any, *, revision: str) -> None:
             raise InvalidInput("file", "the backup's table %(name)s has unknown columns", name=name)
 
 
-def import_all(session: Session, *, backup: dict[str, Any], revision: str) -> dict[str, int]:
-    """Write a backup into an empty database in one transaction; rows per table."""
-    check(backup, revision=revision)
+def refuse_unless_empty(session: Session) -> None:
+    """Refuse a database that holds data (tables not made yet count as empty)."""
+    existing = set(inspect(session.connection()).get_table_names())
     for table in metadata.sorted_tables:
-        if (
-            table.name not in LEFT_OUT | SEEDED
-            and session.execute(select(func.count()).select_from(table)).scalar_one()
-        ):
+        if table.name in LEFT_OUT | SEEDED or table.name not in existing:
+            continue
+        if session.execute(select(func.count()).select_from(table)).scalar_one():
             raise Conflict(
                 "the database is not empty (table %(name)s): restore only into a new one",
                 values={"name": table.name},
             )
+
+
+def import_all(session: Session, *, backup: dict[str, Any], revision: str) -> dict[str, int]:
+    """Write a backup into an empty database in one transaction; rows per table."""
+    check(backup, revision=revision)
+    refuse_unless_empty(session)
     counts: dict[str, int] = {}
     content = backup["tables"]
     for table in metadata.sorted_tables:
@@ -131,19 +156,37 @@ def import_all(session: Session, *, backup: dict[str, Any], revision: str) -> di
         columns, rows = content[table.name]["columns"], content[table.name]["rows"]
         if table.name in SEEDED:
             session.execute(delete(table))
-        if rows:
-            session.execute(insert(table), [_typed(table, columns, row) for row in rows])
+        typed = [_typed(table, columns, row) for row in rows]
+        # A row may point to a later row of its own table (a merged agenda point): those
+        # references are filled in once all rows are there.
+        own = [
+            c.name for c in table.columns if any(k.column.table is table for k in c.foreign_keys)
+        ]
+        later = [({name: values[name] for name in own}, values) for values in typed if own]
+        if typed:
+            session.execute(insert(table), [values | dict.fromkeys(own) for values in typed])
+        key = [c.name for c in table.primary_key.columns]
+        for references, values in later:
+            if any(value is not None for value in references.values()):
+                session.execute(
+                    update(table)
+                    .where(*(table.c[name] == values[name] for name in key))
+                    .values(references)
+                )
         counts[table.name] = len(rows)
     _continue_sequences(session)
     session.commit()
     return counts
 
 
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 def _continue_sequences(session: Session) -> None:
     """On PostgreSQL, new rows must be numbered after the restored ones."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    if engine.dialect.name != "postgresql":
+    if _engine(session).dialect.name != "postgresql":
         return
     for table in metadata.sorted_tables:
         key = list(table.primary_key.columns)

@@ -1,6 +1,7 @@
 """Which column holds what: guessed from German and English headers, changed by the person."""
 
 import re
+import unicodedata
 
 # Field → header words that name it (folded: lower case, umlauts written out).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -13,14 +14,18 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "due_date": ("faellig", "faellig am", "termin", "frist", "deadline", "due", "due date"),
     "tags": ("schlagworte", "schlagwort", "stichworte", "tags"),
     "size": ("groesse", "aufwand", "size"),
-    "key": ("nummer", "nr", "lfd nr", "id"),
+    # Only the export's own column: a list's running numbers are not the board's.
+    "key": ("nummer", "number"),
 }
 FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 def fold(text: str) -> str:
-    """For matching names: lower case, umlauts written out, punctuation as spaces."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower().translate(FOLD)).split())
+    """For matching names: lower case, umlauts written out, other accents dropped, punctuation
+    as spaces ("Olga Petrová" = "olga petrova", "Schulen & Sport" = "schulen sport")."""
+    text = unicodedata.normalize("NFKD", text.casefold().translate(FOLD))
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
 def guess(header: list[str]) -> dict[int, str]:

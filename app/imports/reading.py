@@ -7,6 +7,8 @@ bomb, binary garbage, a huge sheet — is refused before it is read in full."""
 import csv
 import io
 import zipfile
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -19,7 +21,8 @@ MAX_ROWS = 5_000
 MAX_COLUMNS = 60
 MAX_CELL = 20_000
 # An XLSX is a zip: what it would unpack to, and how much more that may be than the file.
-MAX_UNPACKED = 100 * 1024 * 1024
+MAX_UNPACKED = 60 * 1024 * 1024
+MAX_MEMBER = 30 * 1024 * 1024
 MAX_RATIO = 200
 
 
@@ -38,22 +41,28 @@ def read(content: bytes, filename: str) -> Sheet:
     return _table(_csv(content))
 
 
-def _xlsx(content: bytes) -> list[list[str]]:
+def _xlsx(content: bytes) -> list[tuple[int, list[str]]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-        unpacked = sum(item.file_size for item in archive.infolist())
+        sizes = [item.file_size for item in archive.infolist()]
     except (zipfile.BadZipFile, ValueError):
         raise InvalidInput("file", "not an Excel file (XLSX) that can be read") from None
-    if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * max(len(content), 1):
+    unpacked = sum(sizes)
+    if (
+        unpacked > MAX_UNPACKED
+        or max(sizes, default=0) > MAX_MEMBER
+        or unpacked > MAX_RATIO * max(len(content), 1)
+    ):
         raise InvalidInput("file", "the Excel file unpacks to too much data")
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_text(value) for value in row[:MAX_COLUMNS]])
-            if len(rows) > MAX_ROWS + 50:
-                break
+        # The stored size of the sheet may be wrong or missing: read what is there.
+        sheet.reset_dimensions()
+        rows = _filled(
+            [_text(value) for value in row]
+            for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        )
         workbook.close()
     except InvalidInput:
         raise
@@ -61,6 +70,19 @@ def _xlsx(content: bytes) -> list[list[str]]:
         # openpyxl raises many kinds of errors on damaged files; all mean the same here.
         raise InvalidInput("file", "not an Excel file (XLSX) that can be read") from None
     return rows
+
+
+def _filled(rows: Iterable[list[str]]) -> list[tuple[int, list[str]]]:
+    """The rows with something in them, numbered as in the file; refuses too many."""
+    found = []
+    for number, row in enumerate(rows, start=1):
+        cells = [_cell(cell) for cell in row[:MAX_COLUMNS]]
+        if any(cells):
+            found.append((number, cells))
+            # The header and a few title rows come on top of the measures.
+            if len(found) > MAX_ROWS + 20:
+                raise InvalidInput("file", "more than %(max)s rows", max=MAX_ROWS)
+    return found
 
 
 def _text(value: object) -> str:
@@ -75,21 +97,31 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _csv(content: bytes) -> list[list[str]]:
+def _csv(content: bytes) -> list[tuple[int, list[str]]]:
     if b"\x00" in content[:4096]:
         raise InvalidInput("file", "not a text file (CSV)")
     text = _decode(content)
-    sample = text[:20_000]
-    delimiter = max((";", ",", "\t"), key=lambda mark: sample.count(mark))
+    delimiter = _delimiter(text)
     try:
-        rows = []
-        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-            rows.append(row[:MAX_COLUMNS])
-            if len(rows) > MAX_ROWS + 50:
-                break
+        return _filled(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error:
         raise InvalidInput("file", "the CSV file cannot be read") from None
-    return rows
+
+
+def _delimiter(text: str) -> str:
+    """The separator that gives the most lines with one and the same number (two or more) of
+    columns: a comma in a description does not make a semicolon file a comma file."""
+    sample = [line for line in text[:50_000].splitlines()[:30] if line.strip()]
+    best, score = ";", -1
+    for mark in (";", "\t", ","):
+        try:
+            widths = Counter(len(row) for row in csv.reader(sample, delimiter=mark))
+        except csv.Error:
+            continue
+        found = max((count for width, count in widths.items() if width >= 2), default=0)
+        if found > score:
+            best, score = mark, found
+    return best
 
 
 def _decode(content: bytes) -> str:
@@ -115,11 +147,9 @@ def _cell(text: str) -> str:
     return text
 
 
-def _table(rows: list[list[str]]) -> Sheet:
+def _table(filled: list[tuple[int, list[str]]]) -> Sheet:
     """The header is the first row with at least two filled cells (title rows above have one);
-    empty rows are left out; every row as long as the header."""
-    numbered = [(number, [_cell(cell) for cell in row]) for number, row in enumerate(rows, 1)]
-    filled = [(number, row) for number, row in numbered if any(row)]
+    every row as long as the header."""
     for index, (_, row) in enumerate(filled):
         if sum(1 for cell in row if cell) >= 2:
             header = row
@@ -141,5 +171,6 @@ def _table(rows: list[list[str]]) -> Sheet:
                 row=number,
                 max=MAX_CELL,
             )
-        result.append((number, cells))
+        if any(cells):
+            result.append((number, cells))
     return Sheet(header, result)

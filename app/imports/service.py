@@ -139,16 +139,21 @@ class _Import:
         assert board.id is not None
         self.session, self.board_id, self.mapping = session, board.id, mapping
         self.create_missing, self.actor, self.report = create_missing, actor, report
-        self.departments = {}
-        for department in people.list_departments(session, include_inactive=False):
+        # Deactivated ones too: a measure may still name one (the card service refuses to
+        # give one to a measure anew).
+        self.departments: dict[str, int | None] = {}
+        self.codes: set[str] = set()
+        for department in people.list_departments(session):
             self.departments[fold(department.name)] = department.id
             self.departments.setdefault(fold(department.code), department.id)
-        self.lotsen: dict[str, int | None] = {}
+            self.codes.add(fold(department.code))
+        self.lotsen: dict[str, list[int]] = {}
         for lotse in people.list_lotsen(session):
-            if lotse.active:
-                self.lotsen[fold(lotse.name)] = lotse.id
-                if lotse.email:
-                    self.lotsen.setdefault(fold(lotse.email), lotse.id)
+            assert lotse.id is not None
+            self.lotsen.setdefault(fold(lotse.name), []).append(lotse.id)
+            if lotse.email:
+                self.lotsen.setdefault(fold(lotse.email), []).append(lotse.id)
+        self.pending: list[str] = []
         self.phases = {fold(p.name): p.id for p in boards.list_phases(session, board_id=board.id)}
         self.first_phase = boards.list_phases(session, board_id=board.id)[0].id
         existing = session.exec(select(Card).where(Card.board_id == board.id)).all()
@@ -183,10 +188,15 @@ class _Import:
         values: dict[str, Any] = {"title": title}
         if "description" in raw:
             values["description"] = raw["description"]
+        # Every unknown name of the row is listed before the row is refused.
+        self.pending = []
         if "department" in raw:
             values["department_id"] = self._department(raw["department"])
         if "lotse" in raw:
             values["lotse_id"] = self._lotse(raw["lotse"], values.get("department_id"))
+        phase_id = self._phase(raw["phase"]) if raw.get("phase") else None
+        if self.pending:
+            raise _Refused("; ".join(self.pending))
         if "priority" in raw:
             values["priority"] = _priority(raw["priority"])
         if "due_date" in raw:
@@ -197,7 +207,6 @@ class _Import:
             values["tags"] = sorted(
                 {t.strip() for t in re.split(r"[,;]", raw["tags"]) if t.strip()}
             )
-        phase_id = self._phase(raw["phase"]) if raw.get("phase") else None
         card = self._existing(raw.get("key", ""), title)
         if card is None:
             data = CardCreate(phase_id=phase_id or self.first_phase, **values)
@@ -211,7 +220,7 @@ class _Import:
 
     def _existing(self, key: str, title: str) -> Card | None:
         if key:
-            if not key.isdigit() or int(key) not in self.by_id:
+            if not re.fullmatch(r"[0-9]{1,10}", key) or int(key) not in self.by_id:
                 raise _Refused(_("there is no measure number %(key)s on this board", key=key))
             return self.by_id[int(key)]
         found = self.by_title.get(fold(title), [])
@@ -244,44 +253,56 @@ class _Import:
         found = self.departments.get(fold(name))
         if found is not None:
             return found
-        self._missing("department", name)
+        if not self._missing("department", name):
+            return None
         data = DepartmentCreate(name=name, code=self._code(name))
         created = people.create_department(self.session, data=data, actor=self.actor)
         self.departments[fold(name)] = created.id
+        self.codes.add(fold(created.code))
         return created.id
 
     def _code(self, name: str) -> str:
+        """A short code no department has: the name's first letters, else with a number."""
         letters = re.sub(r"[^A-Za-zÄÖÜäöü0-9]", "", name).upper() or "FB"
-        taken = set(self.departments)
         for length in range(2, 11):
-            if fold(letters[:length]) not in taken:
+            if fold(letters[:length]) not in self.codes:
                 return letters[:length]
-        return f"{letters[:6]}{len(taken)}"[:10]
+        number = 2
+        while fold(f"{letters[:7]}{number}") in self.codes:
+            number += 1
+        return f"{letters[:7]}{number}"
 
     def _lotse(self, name: str, department_id: int | None) -> int | None:
         if not name:
             return None
-        found = self.lotsen.get(fold(name))
-        if found is not None:
-            return found
-        self._missing("lotse", name)
+        found = self.lotsen.get(fold(name), [])
+        if len(found) > 1:
+            self.pending.append(_("several lotsen are named “%(name)s”", name=name))
+            return None
+        if found:
+            return found[0]
+        if not self._missing("lotse", name):
+            return None
         if department_id is None:
-            raise _Refused(
+            self.pending.append(
                 _(
                     "the lotse “%(name)s” is unknown; without a department it cannot be created",
                     name=name,
                 )
             )
+            return None
         data = LotseCreate(name=name, department_id=department_id)
         created = people.create_lotse(self.session, data=data, actor=self.actor)
-        self.lotsen[fold(name)] = created.id
+        assert created.id is not None
+        self.lotsen[fold(name)] = [created.id]
         return created.id
 
-    def _phase(self, name: str) -> int:
+    def _phase(self, name: str) -> int | None:
         found = self.phases.get(fold(name))
         if found is not None:
             return found
-        self._missing("phase", name)
+        if not self._missing("phase", name):
+            return None
         phases = boards.list_phases(self.session, board_id=self.board_id)
         done = [index for index, phase in enumerate(phases) if phase.is_done]
         data = PhaseCreate(name=name, position=done[0] if done else None)
@@ -292,7 +313,8 @@ class _Import:
         self.phases[fold(name)] = created.id
         return created.id
 
-    def _missing(self, kind: str, name: str) -> None:
+    def _missing(self, kind: str, name: str) -> bool:
+        """List an unknown name; whether to create it (else the row will be refused)."""
         listed = self.report.missing[kind]
         if name not in listed:
             listed.append(name)
@@ -302,7 +324,8 @@ class _Import:
                 "lotse": _("unknown lotse “%(name)s”", name=name),
                 "phase": _("unknown phase “%(name)s”", name=name),
             }
-            raise _Refused(labels[kind])
+            self.pending.append(labels[kind])
+        return self.create_missing
 
 
 def _plain(value: Any) -> Any:

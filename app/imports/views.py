@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.access import Admin
 from app.boards.models import Board
@@ -39,8 +41,11 @@ def store(settings: Settings, board_id: int, content: bytes, name: str) -> str:
     """Keep an upload for its next steps (a day at most); the token that names it."""
     folder = _folder(settings)
     for old in folder.iterdir():
-        if old.stat().st_mtime < time.time() - KEEP_SECONDS:
-            old.unlink(missing_ok=True)
+        try:
+            if old.stat().st_mtime < time.time() - KEEP_SECONDS:
+                old.unlink(missing_ok=True)
+        except OSError:
+            continue  # cleared by another upload meanwhile
     token = secrets.token_urlsafe(24)
     path = folder / f"{board_id}-{token}"
     path.write_bytes(content)
@@ -103,10 +108,11 @@ async def import_upload(
     try:
         if len(content) > limit:
             raise InvalidInput("file", "the file is larger than %(max)s KiB", max=limit // 1024)
-        reading.read(content, name)
+        # Reading a workbook takes a while: not on the event loop.
+        await run_in_threadpool(reading.read, content, name)
     except DomainError as error:
         return _page(request, board, status=422, error=error_message(error))
-    token = store(request.app.state.settings, ident(board), content, name)
+    token = await run_in_threadpool(store, request.app.state.settings, ident(board), content, name)
     return see_other(f"/boards/{ident(board)}/import/{token}")
 
 
@@ -130,13 +136,30 @@ async def import_run(
     create_missing: Annotated[bool, Form()] = False,
 ) -> HTMLResponse:
     """A dry run, or the import itself, with the columns as chosen."""
+    form = await request.form()
+    chosen_fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    # The work is the database's and openpyxl's: in the thread pool, as every other change.
+    return await run_in_threadpool(
+        _run, request, board, session, principal.name, token, action, create_missing, chosen_fields
+    )
+
+
+def _run(
+    request: Request,
+    board: Board,
+    session: Session,
+    actor: str,
+    token: str,
+    action: str,
+    create_missing: bool,
+    form: dict[str, str],
+) -> HTMLResponse:
     content, name = _stored(request.app.state.settings, ident(board), token)
     sheet = reading.read(content, name)
-    form = await request.form()
     chosen: dict[int, str] = {}
     for index in range(len(sheet.header)):
-        value = form.get(f"column-{index}")
-        if isinstance(value, str) and value in mapping.FIELDS:
+        value = form.get(f"column-{index}", "")
+        if value in mapping.FIELDS:
             chosen[index] = value
     context: dict[str, Any] = {
         "sheet": sheet,
@@ -153,7 +176,7 @@ async def import_run(
             mapping=chosen,
             create_missing=create_missing,
             dry_run=action != "run",
-            actor=principal.name,
+            actor=actor,
             filename=name,
         )
     except DomainError as error:

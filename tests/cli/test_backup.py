@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, inspect, make_url, text
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
@@ -158,7 +158,10 @@ def test_a_restore_refuses_a_full_database_and_foreign_files_and_changes_nothing
             change(copy)
             path.write_text(json.dumps(copy))
         run("import", str(path), "--all", code=2)
-        assert counts(empty) == (0, 0), name
+        # Refused before the database was touched: not even migrated.
+        engine = create_engine(empty)
+        assert inspect(engine).get_table_names() == [], name
+        engine.dispose()
     use(monkeypatch, url, tmp_path)
     assert counts(url) == before
     assert "--all oder --board" in run("export", str(tmp_path / "x.json"), code=2)

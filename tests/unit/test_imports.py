@@ -75,8 +75,8 @@ def test_a_sample_file_imports_every_field_and_the_dry_run_said_so(
     # The title rows above the header and the empty line are left out.
     assert table.header[:3] == ["Nr.", "Maßnahme", "Beschreibung"]
     assert [number for number, _ in table.rows] == [5, 6, 8, 9]
+    # "Nr." is the list's own running number, not the board's: not taken for one.
     assert mapping.guess(table.header) == {
-        0: "key",
         1: "title",
         2: "description",
         3: "department",
@@ -176,7 +176,7 @@ def _csv(*lines: str) -> reading.Sheet:
         (["Titel;Fällig", "Bauantrag;morgen"], "„morgen“ ist kein Datum (TT.MM.JJJJ)"),
         (["Titel;Priorität", "Bauantrag;egal"], "unbekannte Priorität „egal“"),
         (["Titel;Größe", "Bauantrag;XXL"], "unbekannte Größe „XXL“ (S, M, L oder XL)"),
-        (["Titel;Nr", "Bauantrag;99999"], "auf diesem Board gibt es keine Maßnahme Nummer 99999"),
+        (["Titel;Nummer", "Bauantrag;99999"], "auf diesem Board gibt es keine Maßnahme Nummer 99999"),
         (["Titel;Beschreibung", ";ohne Titel"], "der Titel ist leer"),
         (["Titel;Beschreibung", "A;x", "a;y"], "der gleiche Titel steht schon in Zeile 2"),
         (["Titel;Beschreibung", "T" * 201 + ";x"], "Titel:"),
@@ -252,7 +252,7 @@ def test_export_then_import_updates_by_number(
 ) -> None:
     run(session, kommune, "massnahmen.xlsx")
     card = session.exec(select(Card).where(col(Card.title) == "Mängelmelder")).one()
-    table = _csv("Nr;Titel;Priorität", f"{card.id};Mängelmelder (Ordnungsamt);niedrig")
+    table = _csv("Nummer;Titel;Priorität", f"{card.id};Mängelmelder (Ordnungsamt);niedrig")
     report = imports.run(
         session,
         board=kommune["board"],
@@ -306,3 +306,49 @@ def test_a_board_exported_and_imported_again_is_unchanged(
     assert {k: v for k, v in after.items() if k not in ("event", "board")} == {
         k: v for k, v in before.items() if k not in ("event", "board")
     }
+
+
+def test_empty_lines_and_commas_do_not_cut_or_split_a_list() -> None:
+    lines = ["Titel;Beschreibung"]
+    for number in range(4000):
+        lines += [f"Maßnahme {number};eins, zwei, drei, vier", ""]
+    table = reading.read("\r\n".join(lines).encode("utf-8"), "lang.csv")
+    assert len(table.rows) == 4000
+    assert table.rows[-1][1] == ["Maßnahme 3999", "eins, zwei, drei, vier"]
+
+
+def test_odd_numbers_new_codes_old_lotsen_and_every_unknown_name(
+    session: Session, db: Database, kommune: dict[str, Any]
+) -> None:
+    def attempt(*lines: str, create: bool = False) -> imports.Report:
+        table = _csv(*lines)
+        return imports.run(
+            session,
+            board=kommune["board"],
+            sheet=table,
+            mapping=mapping.guess(table.header),
+            create_missing=create,
+            dry_run=True,
+            actor="T",
+        )
+
+    odd = attempt("Titel;Nummer", "A;²", "B;" + "9" * 50)
+    assert [o.reason for o in odd.refused] == [
+        "auf diesem Board gibt es keine Maßnahme Nummer ²",
+        "auf diesem Board gibt es keine Maßnahme Nummer " + "9" * 50,
+    ]
+    every = attempt("Titel;Fachbereich;Lotse;Phase", "A;Bauhof;Berta Bau;Prüfung")
+    assert every.refused[0].reason == (
+        "unbekannter Fachbereich „Bauhof“; unbekannter Lotse „Berta Bau“; "
+        "unbekannte Phase „Prüfung“"
+    )
+    codes = attempt("Titel;Fachbereich", "A;Bauamt", "B;Bauordnung", "C;Umbau", create=True)
+    assert codes.refused == [] and codes.missing["department"] == ["Bauamt", "Bauordnung", "Umbau"]
+    # A deactivated lotse still owns her measures: an import naming her finds her.
+    olga = session.exec(select(Lotse).where(Lotse.name == "Olga Petrová")).one()
+    run(session, kommune, "massnahmen.xlsx")
+    olga.active = False
+    session.add(olga)
+    session.commit()
+    again = run(session, kommune, "massnahmen.xlsx", dry_run=True)
+    assert [o.action for o in again.outcomes] == ["unchanged"] * 4
