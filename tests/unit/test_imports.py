@@ -176,7 +176,10 @@ def _csv(*lines: str) -> reading.Sheet:
         (["Titel;Fällig", "Bauantrag;morgen"], "„morgen“ ist kein Datum (TT.MM.JJJJ)"),
         (["Titel;Priorität", "Bauantrag;egal"], "unbekannte Priorität „egal“"),
         (["Titel;Größe", "Bauantrag;XXL"], "unbekannte Größe „XXL“ (S, M, L oder XL)"),
-        (["Titel;Nummer", "Bauantrag;99999"], "auf diesem Board gibt es keine Maßnahme Nummer 99999"),
+        (
+            ["Titel;Nummer", "Bauantrag;99999"],
+            "auf diesem Board gibt es keine Maßnahme Nummer 99999",
+        ),
         (["Titel;Beschreibung", ";ohne Titel"], "der Titel ist leer"),
         (["Titel;Beschreibung", "A;x", "a;y"], "der gleiche Titel steht schon in Zeile 2"),
         (["Titel;Beschreibung", "T" * 201 + ";x"], "Titel:"),
