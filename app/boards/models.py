@@ -27,7 +27,7 @@ class Board(SQLModel, table=True):
     wip_counts_blocked: bool = Field(default=False)
     # After this many days in one phase a card says so on its face.
     stuck_after_days: int = Field(default=21)
-    # Where cycle time starts (None: see reports.service.started_phase). No foreign key: a
+    # Where cycle time starts (None: see boards.service.started_phase). No foreign key: a
     # removed phase simply falls back to the default.
     started_phase_id: int | None = Field(default=None)
     # The board's event counter: bumped in the same transaction as each event.
