@@ -1,5 +1,7 @@
 """Assertions shared by several test layers."""
 
+import csv
+import io
 from typing import Any
 
 from sqlalchemy import select, text
@@ -55,3 +57,10 @@ def fresh(session: Session) -> Session:
     session.rollback()
     session.expire_all()
     return session
+
+
+def german_csv(response: Any) -> list[list[str]]:
+    """A download's rows as a German Excel reads them: UTF-8 with BOM, `;` between cells."""
+    assert response.status_code == 200, response.text[:300]
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))

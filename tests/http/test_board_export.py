@@ -1,7 +1,6 @@
 """A board's measures for Excel: the filtered view, German CSV and XLSX, nothing a spreadsheet
 would run."""
 
-import csv
 import io
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.factories import (
     make_lotse,
     phases_of,
 )
+from tests.helpers import german_csv
 
 PAGE = {"Accept": "text/html"}
 
@@ -49,12 +49,6 @@ def board(session: Session) -> dict[str, Any]:
     return {"board": board, "bau": bau, "kaemmerei": kaemmerei}
 
 
-def _rows(response: Any) -> list[list[str]]:
-    assert response.status_code == 200, response.text[:300]
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-
-
 def test_the_csv_is_the_filtered_view_as_a_german_excel_reads_it(
     client: TestClient, board: dict[str, Any]
 ) -> None:
@@ -63,7 +57,7 @@ def test_the_csv_is_the_filtered_view_as_a_german_excel_reads_it(
     assert response.headers["content-disposition"] == (
         'attachment; filename="export-massnahmen-2026-massnahmen.csv"'
     )
-    rows = _rows(response)
+    rows = german_csv(response)
     assert rows[0][:10] == [
         "Titel",
         "Phase",
@@ -91,7 +85,7 @@ def test_the_csv_is_the_filtered_view_as_a_german_excel_reads_it(
         "ja",
     ]
     assert row[10] == "Erste Zeile\nzweite; mit Semikolon"
-    every = _rows(client.get(f"/boards/{board_id}/export.csv"))
+    every = german_csv(client.get(f"/boards/{board_id}/export.csv"))
     assert len(every) == 4
 
 
@@ -99,7 +93,7 @@ def test_formulas_are_neutralised_in_csv_and_xlsx(
     client: TestClient, board: dict[str, Any]
 ) -> None:
     board_id, kaemmerei = board["board"].id, board["kaemmerei"].id
-    rows = _rows(client.get(f"/boards/{board_id}/export.csv?department={kaemmerei}"))
+    rows = german_csv(client.get(f"/boards/{board_id}/export.csv?department={kaemmerei}"))
     assert sorted(row[0] for row in rows[1:]) == ['\'=HYPERLINK("http://x")', "'@SUMME(A1)"]
     response = client.get(f"/boards/{board_id}/export.xlsx?department={kaemmerei}")
     assert response.status_code == 200

@@ -1,7 +1,6 @@
 """The Auswertung through the real app: pages, downloads and JSON; bad scopes refused; and no
 figure on a person anywhere."""
 
-import csv
 import html
 import io
 import re
@@ -31,6 +30,7 @@ from tests.factories import (
     make_lotse,
     phases_of,
 )
+from tests.helpers import german_csv
 
 API = "/api/v1"
 PAGE = {"Accept": "text/html"}
@@ -121,12 +121,6 @@ def test_each_page_shows_its_charts_tables_and_reading_aids(
     assert "In 5 Kalenderwochen wurden 2 Maßnahmen erledigt." in flow
 
 
-def _csv(response: Any) -> list[list[str]]:
-    assert response.status_code == 200, response.text[:300]
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-
-
 def test_csv_download_is_what_a_german_excel_reads(
     client: TestClient, history: dict[str, Any]
 ) -> None:
@@ -135,12 +129,12 @@ def test_csv_download_is_what_a_german_excel_reads(
     assert response.headers["content-disposition"] == (
         'attachment; filename="auswertung-massnahmen-2026-throughput.csv"'
     )
-    rows = _csv(response)
+    rows = german_csv(response)
     assert rows[0] == ["Kalenderwoche", "Woche ab", "Erledigt"]
     assert all(re.fullmatch(r"KW \d+", row[0]) for row in rows[1:])
     assert all(re.fullmatch(r"\d\d\.\d\d\.\d{4}", row[1]) for row in rows[1:])
     assert sum(int(row[2]) for row in rows[1:]) == 2
-    times = _csv(client.get(url(history, "/boards/{board}/auswertung/tabellen/times.csv")))
+    times = german_csv(client.get(url(history, "/boards/{board}/auswertung/tabellen/times.csv")))
     assert times[1][:2] == ["Durchlaufzeit", "2"]
     # Decimal comma: 10 days would be "10", 4.5 "4,5"; never a point.
     assert not any("." in cell for row in times[1:] for cell in row[2:])
@@ -149,7 +143,7 @@ def test_csv_download_is_what_a_german_excel_reads(
 def test_downloads_neutralise_what_a_spreadsheet_would_run(
     client: TestClient, history: dict[str, Any]
 ) -> None:
-    rows = _csv(client.get(url(history, "/boards/{board}/auswertung/tabellen/aging.csv")))
+    rows = german_csv(client.get(url(history, "/boards/{board}/auswertung/tabellen/aging.csv")))
     titles = [row[0] for row in rows[1:]]
     assert titles == ['\'=HYPERLINK("http://example.org","Klick")']
     response = client.get(url(history, "/boards/{board}/auswertung/tabellen/aging.xlsx"))

@@ -166,6 +166,21 @@ def test_an_unknown_lotse_refuses_the_whole_import_naming_the_row(
     assert dump(db) == before
 
 
+def attempt(
+    session: Session, kommune: dict[str, Any], table: reading.Sheet, **options: Any
+) -> imports.Report:
+    """Import a sheet with the guessed columns (nothing created, for real unless told)."""
+    return imports.run(
+        session,
+        board=kommune["board"],
+        sheet=table,
+        mapping=mapping.guess(table.header),
+        create_missing=options.get("create", False),
+        dry_run=options.get("dry_run", False),
+        actor="T",
+    )
+
+
 def _csv(*lines: str) -> reading.Sheet:
     return reading.read(("\r\n".join(lines) + "\r\n").encode("cp1252"), "liste.csv")
 
@@ -189,16 +204,7 @@ def test_a_bad_row_is_refused_with_its_number_and_reason_and_nothing_changes(
     session: Session, db: Database, kommune: dict[str, Any], lines: list[str], reason: str
 ) -> None:
     before = dump(db)
-    table = _csv(*lines)
-    report = imports.run(
-        session,
-        board=kommune["board"],
-        sheet=table,
-        mapping=mapping.guess(table.header),
-        create_missing=False,
-        dry_run=False,
-        actor="T",
-    )
+    report = attempt(session, kommune, _csv(*lines))
     assert report.refused and reason in report.refused[0].reason
     assert report.refused[0].row == len(lines)
     assert dump(db) == before
@@ -256,15 +262,7 @@ def test_export_then_import_updates_by_number(
     run(session, kommune, "massnahmen.xlsx")
     card = session.exec(select(Card).where(col(Card.title) == "Mängelmelder")).one()
     table = _csv("Nummer;Titel;Priorität", f"{card.id};Mängelmelder (Ordnungsamt);niedrig")
-    report = imports.run(
-        session,
-        board=kommune["board"],
-        sheet=table,
-        mapping=mapping.guess(table.header),
-        create_missing=False,
-        dry_run=False,
-        actor="T",
-    )
+    report = attempt(session, kommune, table)
     assert [(o.action, sorted(o.changed)) for o in report.outcomes] == [
         ("update", ["priority", "title"])
     ]
@@ -323,29 +321,20 @@ def test_empty_lines_and_commas_do_not_cut_or_split_a_list() -> None:
 def test_odd_numbers_new_codes_old_lotsen_and_every_unknown_name(
     session: Session, db: Database, kommune: dict[str, Any]
 ) -> None:
-    def attempt(*lines: str, create: bool = False) -> imports.Report:
-        table = _csv(*lines)
-        return imports.run(
-            session,
-            board=kommune["board"],
-            sheet=table,
-            mapping=mapping.guess(table.header),
-            create_missing=create,
-            dry_run=True,
-            actor="T",
-        )
+    def tried(*lines: str, create: bool = False) -> imports.Report:
+        return attempt(session, kommune, _csv(*lines), create=create, dry_run=True)
 
-    odd = attempt("Titel;Nummer", "A;²", "B;" + "9" * 50)
+    odd = tried("Titel;Nummer", "A;²", "B;" + "9" * 50)
     assert [o.reason for o in odd.refused] == [
         "auf diesem Board gibt es keine Maßnahme Nummer ²",
         "auf diesem Board gibt es keine Maßnahme Nummer " + "9" * 50,
     ]
-    every = attempt("Titel;Fachbereich;Lotse;Phase", "A;Bauhof;Berta Bau;Prüfung")
+    every = tried("Titel;Fachbereich;Lotse;Phase", "A;Bauhof;Berta Bau;Prüfung")
     assert every.refused[0].reason == (
         "unbekannter Fachbereich „Bauhof“; unbekannter Lotse „Berta Bau“; "
         "unbekannte Phase „Prüfung“"
     )
-    codes = attempt("Titel;Fachbereich", "A;Bauamt", "B;Bauordnung", "C;Umbau", create=True)
+    codes = tried("Titel;Fachbereich", "A;Bauamt", "B;Bauordnung", "C;Umbau", create=True)
     assert codes.refused == [] and codes.missing["department"] == ["Bauamt", "Bauordnung", "Umbau"]
     # A deactivated lotse still owns her measures: an import naming her finds her.
     olga = session.exec(select(Lotse).where(Lotse.name == "Olga Petrová")).one()
