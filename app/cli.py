@@ -328,8 +328,7 @@ def export(
             table = export_table(
                 session, board=boards.get_board(session, board_id=board), filters=CardFilter()
             )
-            write = downloads.to_csv if file.suffix.lower() == ".csv" else downloads.to_xlsx
-            file.write_bytes(write(table))
+            file.write_bytes(downloads.body(table, file.suffix.lower().lstrip(".")))
             typer.echo(f"{len(table.rows)} Maßnahmen exportiert: {file}")
     except DomainError as error:
         _fail(error_message(error))

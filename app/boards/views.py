@@ -138,26 +138,15 @@ def render_board(
     )
 
 
-EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
 @router.get("/boards/{board_id}/export.{extension}")
 def board_export(
     request: Request, board: BoardDep, session: SessionDep, extension: str
 ) -> Response:
     """The measures of the board as the filters show them, as German Excel CSV or XLSX."""
-    if extension not in EXPORT_TYPES:
+    if extension not in downloads.MEDIA_TYPES:
         raise NotFound("export", extension)
     filters = BoardFilters.from_query(request.query_params)
     since = _since(session, ident(board), filters)
     table = export.board_table(session, board=board, filters=filters.card_filter(since=since))
-    body = downloads.to_csv(table) if extension == "csv" else downloads.to_xlsx(table)
     name = downloads.filename(table, board_name=board.name, extension=extension, prefix="export")
-    return Response(
-        body,
-        media_type=EXPORT_TYPES[extension],
-        headers={"Content-Disposition": downloads.content_disposition(name)},
-    )
+    return downloads.response(table, extension=extension, name=name)

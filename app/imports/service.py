@@ -154,8 +154,9 @@ class _Import:
             if lotse.email:
                 self.lotsen.setdefault(fold(lotse.email), []).append(lotse.id)
         self.pending: list[str] = []
-        self.phases = {fold(p.name): p.id for p in boards.list_phases(session, board_id=board.id)}
-        self.first_phase = boards.list_phases(session, board_id=board.id)[0].id
+        phases = boards.list_phases(session, board_id=board.id)
+        self.phases = {fold(p.name): p.id for p in phases}
+        self.first_phase = phases[0].id
         existing = session.exec(select(Card).where(Card.board_id == board.id)).all()
         self.by_id = {card.id: card for card in existing}
         self.by_title: dict[str, list[Card]] = {}

@@ -62,10 +62,7 @@ class ScopeRead(BaseModel):
 
 
 def _report(session: Session, board: Board, request: Request) -> service.Report:
-    keys = {g.key for g in service.groups(session)}
-    return service.Report(
-        session, scope.from_query(session, board, request.query_params, group_keys=keys)
-    )
+    return service.report_for(session, board, request.query_params)
 
 
 def _scope(report: service.Report) -> ScopeRead:

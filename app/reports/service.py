@@ -6,7 +6,7 @@ one or two people are figures on those people. There is no figure per person.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -23,7 +23,7 @@ from app.events import names
 from app.people.models import Department, Lotse
 from app.reports import figures, history
 from app.reports.figures import PhaseInfo
-from app.reports.scope import Period, Scope
+from app.reports.scope import Period, Scope, from_query
 from app.settings import get_settings
 from app.web.i18n import gettext as _
 
@@ -74,7 +74,9 @@ def groups(session: Session) -> list[Group]:
 class Report:
     """Every figure of one scope; each is computed when first asked."""
 
-    def __init__(self, session: Session, scope: Scope) -> None:
+    def __init__(
+        self, session: Session, scope: Scope, *, groups_: list[Group] | None = None
+    ) -> None:
         assert scope.board.id is not None
         self.session = session
         self.scope = scope
@@ -86,7 +88,7 @@ class Report:
             )
         )
         self.started = boards.started_phase(self.phases_now, scope.board.started_phase_id)
-        self.groups = groups(session)
+        self.groups = groups_ if groups_ is not None else groups(session)
         self._group_of = {d: g for g in self.groups for d in g.department_ids}
         key = (str(session.get_bind().engine.url), self.board_id, scope.board.created_at)
         with history.replays.replay(session, board_id=self.board_id, key=key) as replay:
@@ -258,6 +260,19 @@ def _count(events: Sequence[Any], kind: str) -> Counter[Any]:
     return Counter(
         (e.payload.get("annotation") or {}).get("category_id") for e in events if e.type == kind
     )
+
+
+def report_for(
+    session: Session,
+    board: Board,
+    params: Mapping[str, str],
+    *,
+    groups_: list[Group] | None = None,
+) -> Report:
+    """The report a query asks for (pages, downloads, API); refuses a bad scope."""
+    found = groups_ if groups_ is not None else groups(session)
+    chosen = from_query(session, board, params, group_keys={g.key for g in found})
+    return Report(session, chosen, groups_=found)
 
 
 @dataclass(frozen=True)

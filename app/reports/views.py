@@ -15,7 +15,7 @@ from app.db import SessionDep, ident
 from app.errors import InvalidInput, NotFound
 from app.meetings import service as meetings
 from app.people import service as people
-from app.reports import past, presentation, scope, service, tables
+from app.reports import past, presentation, service, tables
 from app.settings import get_settings
 from app.web import downloads
 from app.web.deps import BoardDep
@@ -24,28 +24,16 @@ from app.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
 
-MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def _report(session: Session, board: Board, request: Request) -> service.Report:
-    groups = service.groups(session)
-    chosen = scope.from_query(
-        session, board, request.query_params, group_keys={g.key for g in groups}
-    )
-    return service.Report(session, chosen)
-
 
 def _context(session: Session, board: Board, request: Request, group: str) -> dict[str, Any]:
     board_id = ident(board)
+    departments = service.groups(session)
     context: dict[str, Any] = {
         "board": board,
         "group": group,
         "groups": tables.GROUPS,
         "group_title": tables.group_title,
-        "departments": service.groups(session),
+        "departments": departments,
         "tags": cards.board_tags(session, board_id=board_id),
         "meetings": meetings.past(session, board_id=board_id, count=26),
         "min_lotsen": get_settings().report_min_lotsen,
@@ -54,12 +42,9 @@ def _context(session: Session, board: Board, request: Request, group: str) -> di
         "error": "",
     }
     try:
-        report = _report(session, board, request)
+        report = service.report_for(session, board, request.query_params, groups_=departments)
     except InvalidInput as error:
-        reason = _(error.template, **error.values)
-        context["error"] = _(
-            "%(field)s: %(message)s", field=field_label(error.field), message=reason
-        )
+        context["error"] = _error_text(error)
         return context
     context["report"] = report
     context["scope"] = report.scope
@@ -94,16 +79,11 @@ def _page(request: Request, board: Board, session: Session, group: str) -> HTMLR
 def report_download(request: Request, board: BoardDep, session: SessionDep, name: str) -> Response:
     """One table of figures as German Excel CSV or as XLSX."""
     slug, _dot, extension = name.rpartition(".")
-    if slug not in tables.BUILDERS or extension not in MEDIA:
+    if slug not in tables.BUILDERS or extension not in downloads.MEDIA_TYPES:
         raise NotFound("table", name)
-    table = tables.BUILDERS[slug](_report(session, board, request))
-    body = downloads.to_csv(table) if extension == "csv" else downloads.to_xlsx(table)
+    table = tables.BUILDERS[slug](service.report_for(session, board, request.query_params))
     filename = downloads.filename(table, board_name=board.name, extension=extension)
-    return Response(
-        body,
-        media_type=MEDIA[extension],
-        headers={"Content-Disposition": downloads.content_disposition(filename)},
-    )
+    return downloads.response(table, extension=extension, name=filename)
 
 
 # --- the board as it was ---------------------------------------------------------------------

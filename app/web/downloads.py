@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from starlette.responses import Response
 
 Cell = str | int | float | date | datetime | None
 
@@ -129,6 +130,26 @@ def filename(table: Table, *, board_name: str, extension: str, prefix: str = "au
     """The download's file name, e.g. `auswertung-massnahmen-2026-durchsatz.csv`."""
     parts = [prefix, slugify(board_name), slugify(table.slug)]
     return "-".join(part for part in parts if part) + "." + extension.lstrip(".")
+
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def body(table: Table, extension: str) -> bytes:
+    """The table as a file of that kind (`csv` or `xlsx`)."""
+    return to_csv(table) if extension == "csv" else to_xlsx(table)
+
+
+def response(table: Table, *, extension: str, name: str) -> Response:
+    """The table as a download the browser saves as `name`."""
+    return Response(
+        body(table, extension),
+        media_type=MEDIA_TYPES[extension],
+        headers={"Content-Disposition": content_disposition(name)},
+    )
 
 
 def content_disposition(name: str) -> str:
