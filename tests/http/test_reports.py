@@ -22,6 +22,7 @@ from app.cards.models import Card, CardMove
 from app.reports import service as reports
 from app.reports import tables
 from app.reports.presentation import summary_text
+from app.settings import get_settings
 from tests.factories import (
     make_annotation,
     make_board,
@@ -217,7 +218,8 @@ def test_the_api_gives_the_figures_of_the_pages(
 
 
 def _days_ago(days: int) -> str:
-    return (datetime.now().astimezone() - timedelta(days=days)).date().isoformat()
+    """The board's calendar day (Berlin) that many days before the history's anchor."""
+    return (ANCHOR - timedelta(days=days)).astimezone(get_settings().zone).date().isoformat()
 
 
 def _report_urls(app: FastAPI) -> list[str]:
@@ -287,7 +289,7 @@ def test_the_board_as_it_was_shows_that_day_read_only(
     anon_client: TestClient, client: TestClient, history: dict[str, Any], session: Session
 ) -> None:
     board = history["board"]
-    day = (ANCHOR - timedelta(days=12)).astimezone().date().isoformat()
+    day = _days_ago(12)
     response = client.get(f"/boards/{board.id}?am={day}", headers=PAGE)
     assert response.status_code == 200
     page = response.text
@@ -364,7 +366,7 @@ def test_the_wall_screen_as_it_was_keeps_to_its_link(
     link.department_ids = [history["kaemmerei"].id]
     session.add(link)
     session.commit()
-    day = (ANCHOR - timedelta(days=12)).astimezone().date().isoformat()
+    day = _days_ago(12)
     screen = anon_client.get(f"/screen/{plain}?am={day}")
     assert screen.status_code == 200
     # Only the link's phases and the Kämmerei's measures; and only their changes since.
@@ -378,7 +380,7 @@ def test_the_wall_screen_as_it_was_keeps_to_its_link(
 def test_the_digest_and_the_agenda_say_the_boards_flow_in_one_sentence(
     history: dict[str, Any], session: Session
 ) -> None:
-    today = ANCHOR.astimezone().date()
+    today = ANCHOR.astimezone(get_settings().zone).date()
     found = reports.summary(
         session, board=history["board"], first=today - timedelta(days=27), last=today
     )
