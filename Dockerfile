@@ -1,6 +1,6 @@
 # Lotsenboard: one image, SQLite in the /app/var volume by default,
 # PostgreSQL via LOTSENBOARD_DATABASE_URL.
-FROM python:3.11-slim
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -10,17 +10,24 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LOTSENBOARD_HOST=0.0.0.0
 
 WORKDIR /app
-# Pango and HarfBuzz for the minutes' PDF (WeasyPrint), and a font to set it in.
+# Pango and HarfBuzz for the minutes' PDF (WeasyPrint), and a font to set it in; OpenLDAP's
+# client library for the LDAP login.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+        libldap-2.5-0 libsasl2-2 \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin lotsenboard
 
-# Dependencies first, so code changes do not reinstall them.
+# Dependencies first, so code changes do not reinstall them. python-ldap is compiled against
+# OpenLDAP's headers, which leave the image again once it is built.
 COPY pyproject.toml README.md ./
 COPY app/__init__.py app/__init__.py
-RUN pip install -e .
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev libldap2-dev libsasl2-dev \
+    && pip install -e . \
+    && apt-get purge -y --auto-remove gcc libc6-dev libldap2-dev libsasl2-dev \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY alembic.ini ./
 COPY migrations ./migrations

@@ -15,28 +15,52 @@ PYTEST := $(BIN)/pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKE
 # The browser tests run once, on SQLite. Test paths in PYTEST_ARGS take its place.
 POSTGRES_TESTS ?= tests/unit tests/http tests/concurrency tests/realtime tests/migrations tests/cli
 
-.PHONY: install install-test browser run test test-sqlite test-postgres lint format migration translations bench bench-full bench-reports clean
+.PHONY: install install-test browser sso-servers run test test-sqlite test-postgres lint format migration translations bench bench-full bench-reports clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# The minutes' PDF (WeasyPrint) needs Pango and HarfBuzz from the system, and a font.
+# The minutes' PDF (WeasyPrint) needs Pango and HarfBuzz from the system, and a font; the LDAP
+# login (python-ldap) is built against OpenLDAP's and SASL's headers.
 PANGO := /usr/lib/$(shell uname -m)-linux-gnu/libpangoft2-1.0.so.0
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+SYSTEM_FILES := $(PANGO) /usr/include/ldap.h /usr/include/sasl/sasl.h
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	gcc libldap2-dev libsasl2-dev
 
-$(PANGO):
+$(SYSTEM_FILES):
 	@if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
 	else \
-		echo "Pango is missing: run 'sudo apt-get install $(SYSTEM_PACKAGES)' (Debian) first"; exit 1; \
+		echo "$@ is missing: run 'sudo apt-get install $(SYSTEM_PACKAGES)' (Debian) first"; exit 1; \
 	fi
 
-$(RUN_STAMP): pyproject.toml | $(BIN)/python $(PANGO)
+# The single sign-on tests log in against real servers on 127.0.0.1: OpenLDAP's slapd from
+# Debian, and npm's oidc-provider run by Node.js (tests/sso/).
+SLAPD := /usr/sbin/slapd
+OIDC_PROVIDER := tests/sso/oidc/node_modules/.package-lock.json
+
+$(SLAPD):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils; \
+	else \
+		echo "slapd is missing: run 'sudo apt-get install slapd ldap-utils' (Debian) first"; exit 1; \
+	fi
+
+$(OIDC_PROVIDER): tests/sso/oidc/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	fi
+	npm ci --prefix tests/sso/oidc --no-audit --no-fund --loglevel=error
+	touch $@
+
+sso-servers: $(SLAPD) $(OIDC_PROVIDER)
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python $(SYSTEM_FILES)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python $(PANGO)
+$(TEST_STAMP): pyproject.toml | $(BIN)/python $(SYSTEM_FILES)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
@@ -71,7 +95,7 @@ browser: $(CHROMIUM)
 
 ## test: the whole suite on SQLite, and its engine-dependent part (POSTGRES_TESTS) again on
 ## PostgreSQL when LOTSENBOARD_TEST_POSTGRES_URL is set
-test: install-test browser
+test: install-test browser sso-servers
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$LOTSENBOARD_TEST_POSTGRES_URL" ]; then \
 		$(MAKE) --no-print-directory test-postgres; \
@@ -79,10 +103,10 @@ test: install-test browser
 		echo "LOTSENBOARD_TEST_POSTGRES_URL is not set: PostgreSQL run skipped"; \
 	fi
 
-test-sqlite: install-test browser
+test-sqlite: install-test browser sso-servers
 	LOTSENBOARD_TEST_DB=sqlite $(PYTEST) --cov=app --cov-report=term:skip-covered $(PYTEST_ARGS)
 
-test-postgres: install-test
+test-postgres: install-test sso-servers
 	LOTSENBOARD_TEST_DB=postgres $(PYTEST) $(PYTEST_ARGS) \
 		$(if $(filter tests/%,$(PYTEST_ARGS)),,$(POSTGRES_TESTS))
 
@@ -117,7 +141,7 @@ bench-reports: $(BENCH_STAMP)
 
 ## translations: extract the UI strings and update the German and English catalogues
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k "_ gettext ngettext:1,2 N_ Conflict DomainError Forbidden InvalidInput:2" --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k "_ gettext ngettext:1,2 N_ Conflict DomainError Forbidden InvalidInput:2 SsoRefused ProviderUnavailable NoAccount LocalLoginOff DirectoryUnavailable DirectoryRefused" --no-location --sort-output \
 		--project Lotsenboard -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import handlers, health
 from app.accounts import api as accounts_api
+from app.accounts import sso_views
 from app.accounts import views as accounts_views
 from app.annotations import api as annotations_api
 from app.annotations import views as annotations_views
@@ -35,6 +36,8 @@ from app.meetings import views as meetings_views
 from app.pages import views as pages_views
 from app.people import api as people_api
 from app.people import views as people_views
+from app.privacy import retention
+from app.privacy import views as privacy_views
 from app.realtime import guard
 from app.realtime import views as realtime_views
 from app.realtime import ws as realtime_ws
@@ -74,6 +77,8 @@ PAGE_ROUTERS = (
     reports_views.router,
     imports_views.router,
     accounts_views.router,
+    sso_views.router,
+    privacy_views.router,
     screen_views.router,
     realtime_ws.router,
     realtime_views.router,
@@ -98,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         listener = None
         if app.state.db.broker in ("postgres", "redis"):
             listener = asyncio.create_task(Relay(app.state.db).run())
+        # Login records and client addresses go after retention_days, mail or no mail.
+        purging = asyncio.create_task(retention.run(app.state.db, settings))
         digest = None
         if digest_sending.configured(settings):
             digest = asyncio.create_task(digest_schedule.run(app.state.db, settings))
@@ -112,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         yield
         guard.stop()
-        for task in (listener, digest):
+        for task in (listener, digest, purging):
             if task is not None:
                 task.cancel()
         app.state.db.dispose()

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
@@ -87,10 +87,98 @@ class Settings(BaseSettings):
         le=50,
         description="Departments with fewer lotsen appear in reports only merged with others.",
     )
+    retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="Login records and client addresses are deleted after this many days.",
+    )
     language: str = Field(
         default="de",
         pattern=r"^(de|en|auto)$",
         description="UI language; auto follows the browser.",
+    )
+    local_login: str = Field(
+        default="all",
+        pattern=r"^(all|admins)$",
+        description="Who may log in with a password kept here: all accounts, or only local "
+        "admin accounts (the first admin; everyone else through single sign-on).",
+    )
+    oidc_issuer: str = Field(
+        default="",
+        description="OpenID Connect provider (e.g. https://id.kommune.de/realms/rathaus); "
+        "empty: no single sign-on. Its endpoints are read from its discovery document.",
+    )
+    oidc_client_id: str = ""
+    oidc_client_secret: str = Field(default="", repr=False)
+    oidc_scopes: str = "openid email profile"
+    oidc_email_claim: str = "email"
+    oidc_name_claim: str = "name"
+    oidc_groups_claim: str = Field(
+        default="groups", description="Claim listing the person's groups (role at each login)."
+    )
+    oidc_admin_group: str = "lotsenboard-admin"
+    oidc_lotse_group: str = "lotsenboard-lotse"
+    oidc_create_accounts: bool = Field(
+        default=True,
+        description="Create an account at a person's first login; false: only accounts an "
+        "admin created beforehand (matched by e-mail address) may log in.",
+    )
+    oidc_timeout_seconds: float = Field(default=10.0, gt=0)
+    hide_actors_from_viewers: bool = Field(
+        default=False,
+        description="Viewers do not see who changed what (history, live updates, API).",
+    )
+    ldap_url: str = Field(
+        default="",
+        description="Directory server(s), e.g. ldaps://dc1.rathaus.local:636 (several: separated "
+        "by spaces); empty: no LDAP login.",
+    )
+    ldap_starttls: bool = Field(
+        default=False, description="Upgrade an ldap:// connection with StartTLS."
+    )
+    ldap_ca_file: str = Field(
+        default="",
+        description="PEM file of the CA that signed the server certificate; empty: system CAs. "
+        "The certificate is always checked.",
+    )
+    ldap_allow_plain: bool = Field(
+        default=False,
+        description="Allow ldap:// without StartTLS (clear-text passwords): tests and labs only.",
+    )
+    ldap_bind_dn: str = Field(
+        default="", description="Service account for the search; empty: anonymous search."
+    )
+    ldap_bind_password: str = Field(default="", repr=False)
+    ldap_base_dn: str = Field(default="", description="Where people are searched (subtree).")
+    ldap_user_filter: str = Field(
+        default="(|(uid={login})(mail={login}))",
+        description="{login} is replaced by the escaped login; Active Directory: "
+        "(&(objectClass=user)(sAMAccountName={login})).",
+    )
+    ldap_email_attribute: str = "mail"
+    ldap_name_attribute: str = Field(default="cn", description="Active Directory: displayName.")
+    ldap_group_base_dn: str = Field(
+        default="",
+        description="Where groups with member=<person's DN> are searched; empty: only the "
+        "person's memberOf attribute is read.",
+    )
+    ldap_group_filter: str = Field(
+        default="(&(|(objectClass=groupOfNames)(objectClass=group))(member={dn}))",
+        description="{dn} is replaced by the escaped DN of the person.",
+    )
+    ldap_admin_group: str = Field(
+        default="lotsenboard-admin",
+        description="Members are admins; a group matches by its CN or full DN, any case.",
+    )
+    ldap_lotse_group: str = Field(default="lotsenboard-lotse", description="Members are lotsen.")
+    ldap_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="A login gives up on the directory server after this."
+    )
+    ldap_create_accounts: bool = Field(
+        default=True,
+        description="Create an account at a person's first login; false: only accounts an "
+        "admin created beforehand (matched by e-mail address) may log in.",
     )
 
     @field_validator("time_zone")
@@ -99,11 +187,34 @@ class Settings(BaseSettings):
         ZoneInfo(value)
         return value
 
+    @model_validator(mode="after")
+    def _ldap_transport(self) -> "Settings":
+        urls = self.ldap_url.split()
+        if any(not url.lower().startswith(("ldap://", "ldaps://")) for url in urls):
+            raise ValueError("ldap_url must start with ldaps:// or ldap://")
+        plain = any(url.lower().startswith("ldap://") for url in urls)
+        # Passwords are sent with a simple bind: never in clear text unless asked for.
+        if plain and not self.ldap_starttls and not self.ldap_allow_plain:
+            raise ValueError(
+                "ldap_url is ldap:// without ldap_starttls: passwords would travel in clear text; "
+                "use ldaps://, set LOTSENBOARD_LDAP_STARTTLS=true, or (tests and labs only) "
+                "LOTSENBOARD_LDAP_ALLOW_PLAIN=true"
+            )
+        return self
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'lotsenboard.db'}"
+
+    @property
+    def ldap_enabled(self) -> bool:
+        return bool(self.ldap_url)
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def secure_cookies(self) -> bool:

@@ -9,8 +9,9 @@ whole server: tests that use it share an xdist_group (see tests/realtime/test_wo
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -186,6 +187,20 @@ def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
     application = create_app(settings)
     yield application
     application.state.db.dispose()
+
+
+@pytest.fixture
+def app_with(settings: Settings, db: Database) -> Iterator[Callable[..., Any]]:
+    """Apps with settings changed from the test's, their database connections closed after."""
+    made: list[Any] = []
+
+    def make(**changes: Any) -> Any:
+        made.append(create_app(settings.model_copy(update=changes)))
+        return made[-1]
+
+    yield make
+    for application in made:
+        application.state.db.dispose()
 
 
 @pytest.fixture

@@ -59,6 +59,12 @@ class Principal:
         return self.allows(Role.lotse, "POST")
 
 
+def hides_actors(principal: Principal | None, settings: Settings) -> bool:
+    """Whether this reader is kept from seeing who changed what (a setting for viewers and
+    screens; lotsen and admins always see it)."""
+    return settings.hide_actors_from_viewers and (principal is None or not principal.can_edit)
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 

@@ -14,6 +14,15 @@ from app.events.models import JSONType
 from app.types import Email, Id, Name
 
 
+class AuthSource(StrEnum):
+    """How an account logs in: its own password here, the town hall's identity provider
+    (OpenID Connect) or its directory (LDAP / Active Directory)."""
+
+    local = "local"
+    oidc = "oidc"
+    ldap = "ldap"
+
+
 class Role(StrEnum):
     """What an account may do: the CDO administers, lotsen change cards, viewers read."""
 
@@ -38,6 +47,11 @@ class User(SQLModel, table=True):
     # Chosen on the site; mails go out in it. Empty: the instance's language.
     language: str = Field(default="", sa_type=String(2))
     password_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    auth_source: AuthSource = Field(default=AuthSource.local, sa_type=String(8))
+    # The provider's subject (OIDC `sub`) or the directory entry's DN; None for local accounts.
+    external_id: str | None = Field(default=None, sa_type=String(512), index=True)
+    # Set when the person left and her name was replaced everywhere.
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -52,6 +66,8 @@ class LoginSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     csrf_token: str = Field(sa_type=String(64))
     ip: str = Field(default="", sa_type=String(64))
+    # The identity provider's session (`sid`), so its back-channel logout can end this one.
+    sso_sid: str | None = Field(default=None, sa_type=String(255), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -165,6 +181,7 @@ class UserRead(BaseModel):
     role: Role
     active: bool
     lotse_id: int | None
+    auth_source: AuthSource
 
 
 class PasswordChange(BaseModel):

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app import clock
 from app.accounts.models import (
     MIN_PASSWORD_LENGTH,
+    AuthSource,
     LoginFailure,
     LoginSession,
     Role,
@@ -38,6 +39,8 @@ PASSWORD_CHANGED = "user.password_changed"
 LOGIN = "auth.login"
 LOGIN_FAILED = "auth.login_failed"
 LOGOUT = "auth.logout"
+# A person who left, her name replaced everywhere (app/privacy/anonymise.py).
+PERSON_ANONYMISED = "person.anonymised"
 
 
 class InvalidCredentials(DomainError):
@@ -52,7 +55,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _user_json(user: User) -> dict[str, Any]:
+def user_json(user: User) -> dict[str, Any]:
     return UserRead.model_validate(user).model_dump(mode="json")
 
 
@@ -102,7 +105,7 @@ def create_user(session: Session, *, data: UserCreate, actor: str, ip: str = "")
         board_id=None,
         type=USER_CREATED,
         actor=actor,
-        payload={"after": _user_json(user), "ip": ip},
+        payload={"after": user_json(user), "ip": ip},
     )
     events.commit(session)
     return user
@@ -121,7 +124,7 @@ def update_user(
         _keep_an_admin(session, user)
     if changes.get("lotse_id") is not None:
         _check_lotse(session, changes["lotse_id"], user.id)
-    before = _user_json(user)
+    before = user_json(user)
     for field, value in changes.items():
         setattr(user, field, value)
     if changes.get("active") is False:
@@ -130,7 +133,7 @@ def update_user(
         session,
         user,
         before,
-        _user_json(user),
+        user_json(user),
         board_id=None,
         type=USER_UPDATED,
         actor=actor,
@@ -199,6 +202,10 @@ def set_password(
     events.commit(session)
 
 
+def password_matches(user: User | None, password: str) -> bool:
+    return user is not None and _verify(user.password_hash, password)
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
@@ -236,31 +243,46 @@ def authenticate(
     real user out; a per-address ceiling stops one address trying many accounts.
     """
     email = email.strip().lower()
+    throttle(session, email=email, ip=ip, settings=settings)
+    user = find_user(session, email=email)
+    valid = _verify(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not valid or not user.active:
+        record_failure(session, email=email, ip=ip)
+    clear_failures(session, email=email, ip=ip)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def throttle(session: Session, *, email: str, ip: str, settings: Settings) -> None:
+    """Refuse the attempt while this account and address, or this address, failed too often."""
     check = login_check(session, email=email, ip=ip, settings=settings)
     if (
         check.pair_failures >= settings.login_block_after
         or check.ip_failures >= settings.login_block_after * 5
     ):
         raise LoginThrottled("too many failed logins; try again later")
-    user = find_user(session, email=email)
-    valid = _verify(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or not valid or not user.active:
-        session.add(LoginFailure(email=email[:254], ip=ip[:64]))
-        events.append(
-            session, board_id=None, type=LOGIN_FAILED, actor=email[:120], payload={"ip": ip}
-        )
-        events.commit(session)
-        raise InvalidCredentials("email or password is wrong")
+
+
+def record_failure(session: Session, *, email: str, ip: str) -> NoReturn:
+    """Count a failed attempt (committed) and refuse it."""
+    session.add(LoginFailure(email=email[:254], ip=ip[:64]))
+    events.append(session, board_id=None, type=LOGIN_FAILED, actor=email[:120], payload={"ip": ip})
+    events.commit(session)
+    raise InvalidCredentials("email or password is wrong")
+
+
+def clear_failures(session: Session, *, email: str, ip: str) -> None:
     session.execute(
         delete(LoginFailure).where(col(LoginFailure.email) == email, col(LoginFailure.ip) == ip)
     )
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    return user
 
 
-def start_session(session: Session, *, user: User, ip: str) -> tuple[str, LoginSession]:
-    """A fresh session (new id at every login) and its cookie token."""
+def start_session(
+    session: Session, *, user: User, ip: str, sso_sid: str | None = None
+) -> tuple[str, LoginSession]:
+    """A fresh session (new id at every login) and its cookie token; `sso_sid` is the
+    identity provider's session, which can end this one by back-channel logout."""
     assert user.id is not None
     token = secrets.token_urlsafe(32)
     login = LoginSession(
@@ -268,6 +290,7 @@ def start_session(session: Session, *, user: User, ip: str) -> tuple[str, LoginS
         user_id=user.id,
         csrf_token=secrets.token_urlsafe(32),
         ip=ip[:64],
+        sso_sid=sso_sid[:255] if sso_sid else None,
     )
     session.add(login)
     events.append(
@@ -321,6 +344,31 @@ def end_session(session: Session, *, login_id: int, actor: str) -> None:
         session, board_id=None, type=LOGOUT, actor=actor, payload={"session_id": login_id}
     )
     events.commit(session)
+
+
+def end_provider_sessions(
+    session: Session, *, subject: str | None, sid: str | None, actor: str
+) -> int:
+    """The identity provider ended a person's session there (back-channel logout): end the
+    sessions it began here. How many ended."""
+    found = select(LoginSession.id).where(col(LoginSession.revoked_at).is_(None))
+    if sid is not None:
+        found = found.where(col(LoginSession.sso_sid) == sid)
+    else:
+        users = select(User.id).where(
+            User.auth_source == AuthSource.oidc, User.external_id == subject
+        )
+        found = found.where(col(LoginSession.user_id).in_(users.scalar_subquery()))
+    ids = list(session.exec(found))
+    if ids:
+        session.execute(
+            update(LoginSession).where(col(LoginSession.id).in_(ids)).values(revoked_at=clock.now())
+        )
+        events.append(
+            session, board_id=None, type=LOGOUT, actor=actor, payload={"session_ids": ids}
+        )
+    events.commit(session)
+    return len(ids)
 
 
 def _revoke_sessions(session: Session, user_id: int | None, keep: int | None = None) -> None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from app.accounts import resets, service, tokens
+from app.accounts import directory, logins, oidc, resets, service, sso, tokens
 from app.accounts.access import (
     ANON_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -19,7 +19,7 @@ from app.accounts.access import (
     can_read_board,
     client_ip,
 )
-from app.accounts.models import Role, UserCreate, UserUpdate
+from app.accounts.models import AuthSource, Role, User, UserCreate, UserUpdate
 from app.boards.service import list_boards
 from app.cards.texts import error_message
 from app.db import DatabaseDep, SessionDep
@@ -46,11 +46,19 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _login_page(request: Request, *, next_url: str, error: str | None, status: int) -> Response:
+def login_page_response(
+    request: Request, *, next_url: str, error: str | None, status: int
+) -> Response:
+    """The login page: the town hall's single sign-on, if set up, and the password form."""
     token = request.cookies.get(ANON_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    settings = request.app.state.settings
     context: dict[str, Any] = {
         "next": next_url,
         "error": error,
+        "oidc": settings.oidc_enabled,
+        "ldap": settings.ldap_enabled,
+        "local_for_admins_only": settings.local_login == "admins",
+        "logged_out": "abgemeldet" in request.query_params,
         "login_csrf": token,
         "help_contact": request.app.state.settings.help_contact,
         "reset_done": "reset" in request.query_params,
@@ -69,7 +77,7 @@ def _login_page(request: Request, *, next_url: str, error: str | None, status: i
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> Response:
     """The login form."""
-    return _login_page(request, next_url=safe_next(next), error=None, status=200)
+    return login_page_response(request, next_url=safe_next(next), error=None, status=200)
 
 
 @router.post("/login")
@@ -85,7 +93,7 @@ def login(
     settings = request.app.state.settings
     expected = request.cookies.get(ANON_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, csrf_token):
-        return _login_page(
+        return login_page_response(
             request,
             next_url=safe_next(next),
             error=_("The form expired; please try again."),
@@ -98,8 +106,8 @@ def login(
         time.sleep(settings.login_delay_seconds)
     try:
         with db.session(write=True) as session:
-            user = service.authenticate(
-                session, email=email, password=password, ip=ip, settings=settings
+            user = logins.password_login(
+                session, login=email, password=password, ip=ip, settings=settings
             )
             token, _login = service.start_session(session, user=user, ip=ip)
     except service.LoginThrottled:
@@ -107,11 +115,31 @@ def login(
             "Too many failed attempts. Please wait %(minutes)s minutes.",
             minutes=settings.login_window_minutes,
         )
-        return _login_page(request, next_url=safe_next(next), error=message, status=429)
+        return login_page_response(request, next_url=safe_next(next), error=message, status=429)
     except service.InvalidCredentials:
         message = _("Email or password is wrong.")
-        return _login_page(request, next_url=safe_next(next), error=message, status=401)
-    response = see_other(safe_next(next))
+        return login_page_response(request, next_url=safe_next(next), error=message, status=401)
+    except (logins.LocalLoginOff, sso.NoAccount, directory.DirectoryUnavailable) as refused:
+        status = 503 if isinstance(refused, directory.DirectoryUnavailable) else 403
+        message = refusal(refused)
+        return login_page_response(request, next_url=safe_next(next), error=message, status=status)
+    return logged_in(request, token, next_url=next)
+
+
+def refusal(error: DomainError) -> str:
+    """Why a login was refused, in the person's language."""
+    if isinstance(error, directory.DirectoryUnavailable):
+        return _(
+            "The directory (Active Directory) does not answer. Please try again later; "
+            "administrators with an account kept here can still log in."
+        )
+    return _(error.template, **error.values)
+
+
+def logged_in(request: Request, token: str, *, next_url: str) -> Response:
+    """On to `next_url` with the new session's cookie."""
+    settings = request.app.state.settings
+    response = see_other(safe_next(next_url))
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -125,11 +153,18 @@ def login(
 
 
 @router.post("/logout")
-def logout(session: SessionDep, principal: Reader) -> Response:
-    """End this session server-side and drop the cookie."""
+def logout(request: Request, session: SessionDep, principal: Reader) -> Response:
+    """End this session server-side and drop the cookie; a person who came through the
+    identity provider is logged out there too (RP-initiated logout), where it offers that."""
+    target = "/login"
     if principal.session_id is not None:
+        user = session.get(User, principal.user_id)
+        settings = request.app.state.settings
+        if user is not None and user.auth_source == AuthSource.oidc and settings.oidc_enabled:
+            back = settings.base_url.rstrip("/") + "/login?abgemeldet"
+            target = oidc.provider(settings).logout_url(back_to=back) or target
         service.end_session(session, login_id=principal.session_id, actor=principal.name)
-    response = see_other("/login")
+    response = see_other(target)
     response.delete_cookie(SESSION_COOKIE)
     return response
 
@@ -253,7 +288,7 @@ def token_revoke_form(
     return see_other("/account")
 
 
-def _users_page(
+def users_page_response(
     request: Request,
     session: Session,
     *,
@@ -274,7 +309,7 @@ def _users_page(
 @router.get("/settings/users", response_class=HTMLResponse)
 def users_page(request: Request, session: SessionDep, principal: Admin) -> HTMLResponse:
     """Accounts with their roles."""
-    return _users_page(request, session)
+    return users_page_response(request, session)
 
 
 @router.post("/settings/users")
@@ -341,7 +376,9 @@ def _apply_to_users(request: Request, session: Session, action: Callable[[], obj
         session,
         action,
         done="/settings/users",
-        refused=lambda error, status: _users_page(request, session, error=error, status=status),
+        refused=lambda error, status: users_page_response(
+            request, session, error=error, status=status
+        ),
     )
 
 
@@ -360,7 +397,7 @@ def reset_link_form(
         ip=client_ip(request),
     )
     url = f"{settings.base_url.rstrip('/')}/passwort/{plain}"
-    return _users_page(request, session, reset_link={"name": user.name, "url": url})
+    return users_page_response(request, session, reset_link={"name": user.name, "url": url})
 
 
 def _reset_page(

@@ -26,6 +26,8 @@ class Lotse(SQLModel, table=True):
     email: str | None = Field(default=None, sa_type=String(254))
     department_id: int = Field(foreign_key="department.id", index=True)
     active: bool = Field(default=True)
+    # Set when the person left and her name was replaced everywhere.
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -38,6 +38,7 @@ ACCESS_CHANGES = frozenset(
         accounts.USER_UPDATED,
         accounts.PASSWORD_CHANGED,
         accounts.LOGOUT,
+        accounts.PERSON_ANONYMISED,
         tokens.TOKEN_REVOKED,
         tokens.SCREEN_LINK_REVOKED,
         tokens.SCREEN_LINK_CHANGED,
@@ -85,7 +86,8 @@ def _affected(
     if kind in (tokens.SCREEN_LINK_REVOKED, tokens.SCREEN_LINK_CHANGED):
         return principal.via == "screen"
     if kind == accounts.LOGOUT:
-        return principal.session_id == payload.get("session_id")
+        ended = payload.get("session_ids") or [payload.get("session_id")]
+        return principal.session_id in ended
     user_id = payload.get("user_id", (payload.get("after") or {}).get("id"))
     return user_id is None or principal.user_id == user_id
 

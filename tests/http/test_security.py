@@ -22,6 +22,10 @@ PUBLIC = {
     "/healthz",
     "/readyz",
     "/login",
+    # Single sign-on: the provider's signed answers are the credentials (tests/http/test_oidc.py).
+    "/login/oidc",
+    "/login/oidc/callback",
+    "/login/oidc/backchannel-logout",
     "/barrierefreiheit",
     "/barrierefreiheit/feedback",
     "/sprache",
