@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import TypeAdapter
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from app.cards.models import (
 )
 from app.db import SessionDep, ident
 from app.events import service as events
+from app.events.api import without_actors
 from app.events.models import EventRead
 from app.web.answers import answers, board_state
 from app.web.deps import BoardDep, CardDep
@@ -116,7 +117,6 @@ def restore_card(
 
 
 @router.get("/cards/{card_id}/events", response_model=list[EventRead])
-def card_history(card: CardDep, session: SessionDep) -> object:
+def card_history(request: Request, card: CardDep, session: SessionDep) -> object:
     """The card's history, oldest first."""
-    assert card.id is not None
-    return events.list_card_events(session, card_id=ident(card))
+    return without_actors(events.list_card_events(session, card_id=ident(card)), request)

@@ -1,13 +1,14 @@
 """JSON routes for the event log."""
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.accounts.access import Admin
+from app.accounts.access import Admin, hides_actors
 from app.db import SessionDep
 from app.events import service
-from app.events.models import EventRead
+from app.events.models import Event, EventRead
 from app.types import MAX_ID
 from app.web.deps import BoardDep
 
@@ -43,7 +44,16 @@ def board_events(
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)
-    return service.list_events(session, board_id=board.id, after=after, limit=limit)
+    found = service.list_events(session, board_id=board.id, after=after, limit=limit)
+    return without_actors(found, request)
+
+
+def without_actors(found: Sequence[Event], request: Request) -> list[EventRead] | Sequence[Event]:
+    """The events, without who made them where the reader may not see that."""
+    settings = request.app.state.settings
+    if not hides_actors(getattr(request.state, "principal", None), settings):
+        return found
+    return [EventRead.model_validate(e).model_copy(update={"actor": ""}) for e in found]
 
 
 @router.get("/events", response_model=list[EventRead])

@@ -103,6 +103,12 @@ def department_update_form(
     )
 
 
+def lotsen_page_response(
+    request: Request, session: Session, *, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    return _page(request, session, "people/lotsen.html", error=error, status=status)
+
+
 @router.get("/settings/lotsen", response_class=HTMLResponse)
 def lotsen_page(request: Request, session: SessionDep, principal: Admin) -> HTMLResponse:
     """Lotsen with their department and whether they are active."""

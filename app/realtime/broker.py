@@ -27,29 +27,31 @@ QUEUE_SIZE = 1000
 class LiveEvent:
     """One committed board event on its way to this process's websockets."""
 
-    CACHE = 4  # variants kept per event: desk and screen, in up to two languages
+    # Variants kept per event: desk and screen, naming who acted or not, in up to two languages.
+    CACHE = 8
 
     def __init__(self, board_id: int, seq: int, event_json: str) -> None:
         self.board_id = board_id
         self.seq = seq
         self.event_json = event_json
         self._lock = threading.Lock()
-        self._messages: OrderedDict[tuple[bool, str], concurrent.futures.Future[str]] = (
+        self._messages: OrderedDict[tuple[bool, bool, str], concurrent.futures.Future[str]] = (
             OrderedDict()
         )
         self._waiting: dict[
-            tuple[tuple[bool, str], asyncio.AbstractEventLoop], asyncio.Future[str]
+            tuple[tuple[bool, bool, str], asyncio.AbstractEventLoop], asyncio.Future[str]
         ] = {}
 
-    def cached(self, *, readonly: bool) -> str | None:
+    def cached(self, *, readonly: bool, anonymous: bool = False) -> str | None:
         """The text for this variant if it is rendered already."""
-        future = self._messages.get((readonly, current_language()))
+        future = self._messages.get((readonly, anonymous, current_language()))
         return future.result() if future is not None and future.done() else None
 
-    async def message(self, db: "Database", *, readonly: bool) -> str:
+    async def message(self, db: "Database", *, readonly: bool, anonymous: bool = False) -> str:
         """The text sent to a socket: the first socket to ask renders it (in a worker thread),
-        every other socket of this process waits for that one rendering."""
-        key = (readonly, current_language())
+        every other socket of this process waits for that one rendering. `anonymous`: without
+        who acted (readers who may not see that)."""
+        key = (readonly, anonymous, current_language())
         with self._lock:
             future = self._messages.get(key)
             owner = future is None
@@ -68,15 +70,17 @@ class LiveEvent:
             # Shielded: a socket that closes meanwhile must not cancel the others' wait.
             return await asyncio.shield(waiting)
         try:
-            text = await run_in_threadpool(self._render, db, readonly=readonly)
+            text = await run_in_threadpool(self._render, db, readonly=readonly, anonymous=anonymous)
         except BaseException as error:
             future.set_exception(error)
             raise
         future.set_result(text)
         return text
 
-    def _render(self, db: "Database", *, readonly: bool) -> str:
+    def _render(self, db: "Database", *, readonly: bool, anonymous: bool) -> str:
         event = json.loads(self.event_json)
+        if anonymous:
+            event["actor"] = ""
         live: dict[str, Any]
         if event["type"] in STRUCTURAL:
             live = {"reload": True}
@@ -109,7 +113,7 @@ class Refresh(LiveEvent):
     def __init__(self) -> None:
         super().__init__(0, 0, "{}")
 
-    def cached(self, *, readonly: bool) -> str | None:
+    def cached(self, *, readonly: bool, anonymous: bool = False) -> str | None:
         return self.TEXT
 
 

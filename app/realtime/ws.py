@@ -10,7 +10,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.accounts.access import SESSION_COOKIE, Principal
+from app.accounts.access import SESSION_COOKIE, Principal, hides_actors
 from app.db import Database
 from app.realtime import guard
 from app.realtime.broker import LEFT, PING, Control, Credentials, Refresh, Subscription, broker
@@ -80,6 +80,7 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
         subscription.principal = principal
         # Screens get the cards as the wall shows them: without links or controls.
         readonly = principal is not None and principal.via == "screen"
+        anonymous = hides_actors(principal, settings)
         await websocket.accept()
         reader = asyncio.create_task(_read(websocket, subscription))
         hello = {
@@ -103,9 +104,9 @@ async def board_socket(websocket: WebSocket, board_id: int) -> None:
             # A note of an older commit may arrive while the handshake reads the seq:
             # the hello covered it already.
             if isinstance(item, Refresh) or item.seq > (last_seq or 0):
-                text = item.cached(readonly=readonly)
+                text = item.cached(readonly=readonly, anonymous=anonymous)
                 if text is None:
-                    text = await item.message(db, readonly=readonly)
+                    text = await item.message(db, readonly=readonly, anonymous=anonymous)
                 await websocket.send_text(text)
             if subscription.dropped_up_to and subscription.queue.empty():
                 # Events were dropped while this client lagged: say how far the board is.

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from starlette.datastructures import URLPath
 
 from app import clock
+from app.accounts.access import hides_actors
 from app.annotations import texts as annotation_texts
 from app.annotations.queries import excerpt
 from app.cards.texts import change_label
@@ -173,6 +174,11 @@ def principal_of(request: Any) -> Any:
     return getattr(request.state, "principal", None)
 
 
+def shows_actors(request: Any) -> bool:
+    """Whether the page may name who changed what (see `hides_actors`)."""
+    return not hides_actors(principal_of(request), request.app.state.settings)
+
+
 def live_texts() -> dict[str, str]:
     """What the live page script says, in the page's language (`{name}` is filled in there)."""
     n = {"num": "{num}", "shown": "{shown}"}
@@ -195,6 +201,7 @@ templates.env.globals["live_texts"] = live_texts
 templates.env.globals["csrf_token"] = csrf_token
 templates.env.globals["csrf_field"] = csrf_field
 templates.env.globals["principal_of"] = principal_of
+templates.env.globals["shows_actors"] = shows_actors
 templates.env.filters["date_de"] = i18n.date_format
 templates.env.filters["datetime_de"] = i18n.datetime_format
 templates.env.filters["when"] = i18n.when_format

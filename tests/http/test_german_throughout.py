@@ -343,6 +343,9 @@ PAGES: dict[str, list[str]] = {
     "/login": ["/login"],
     "/account": ["/account", "/account?saved=1"],
     "/settings/users": ["/settings/users"],
+    "/settings/users/{user_id}/auskunft.json": ["/settings/users/{user}/auskunft.json"],
+    "/settings/lotsen/{lotse_id}/auskunft.json": ["/settings/lotsen/{lotse}/auskunft.json"],
+    "/settings/datenschutz": ["/settings/datenschutz"],
     "/passwort/{token}": ["/passwort/{reset}", "/passwort/abgelaufen"],
     "/screen/{token}": ["/screen/{screen}"],
     "/boards/{board_id}/live": ["/boards/{board}/live?card={card}"],
@@ -407,8 +410,12 @@ def _page_routes(method: str) -> set[str]:
     }
 
 
+# Single sign-on answers only where it is set up: tests/http/test_oidc.py checks its German.
+WITH_SSO = {"/login/oidc", "/login/oidc/callback"}
+
+
 def test_every_page_route_is_checked() -> None:
-    assert _page_routes("GET") == set(PAGES)
+    assert _page_routes("GET") == set(PAGES) | WITH_SSO
 
 
 @pytest.mark.parametrize("route", sorted(PAGES))
@@ -822,6 +829,22 @@ FORMS: dict[str, list[Bad]] = {
     ],
     "/settings/users/{user_id}/reset": [
         Bad("/settings/users/{missing}/reset", {}, "gibt es nicht")
+    ],
+    "/settings/users/{user_id}/anonymisieren": [
+        Bad("/settings/users/{user}/anonymisieren", {}, "ausgeschieden ist"),
+        Bad("/settings/users/{missing}/anonymisieren", {"confirm": "true"}, "gibt es nicht"),
+    ],
+    "/settings/lotsen/{lotse_id}/anonymisieren": [
+        Bad("/settings/lotsen/{lotse}/anonymisieren", {"confirm": "ja"}, "ausgeschieden ist"),
+        Bad("/settings/lotsen/{missing}/anonymisieren", {"confirm": "true"}, "gibt es nicht"),
+    ],
+    "/login/oidc/backchannel-logout": [
+        Bad(
+            "/login/oidc/backchannel-logout",
+            {"logout_token": "kein-token"},
+            "gibt es nicht",
+            client=_logged_out,
+        )
     ],
     "/passwort/{token}": [
         Bad(

@@ -432,3 +432,44 @@ def test_an_annotation_reaches_desks_and_screens_with_the_card_as_it_now_looks(
         assert resolved["marks"] == "" and "Blockiert" not in resolved["html"]
         wall_tally = _message(wall)["live"]["tally_html"]  # type: ignore[index]
         assert "Keine offenen Bedenken oder Widerstände." in wall_tally
+
+
+def test_viewers_are_not_told_who_acted_when_the_board_hides_it(
+    database_url: str, tmp_path: Path, db: Database
+) -> None:
+    settings = Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        secret_key="ws",
+        hide_actors_from_viewers=True,
+    )
+    live = LiveServer(settings)
+    live.start()
+    try:
+        with db.session() as session:
+            board = make_board(session)
+            card = make_card(session, board)
+            target = boards.list_phases(session, board_id=board.id)[1].id
+        viewer, lotse = _token(db, Role.viewer), _token(db, Role.lotse)
+        with (
+            _open(live, board.id, additional_headers={"Authorization": f"Bearer {viewer}"}) as seen,
+            _open(live, board.id, additional_headers={"Authorization": f"Bearer {lotse}"}) as desk,
+        ):
+            _message(seen), _message(desk)
+            with db.session() as session:
+                cards.move_card(
+                    session,
+                    card_id=card.id,
+                    move=CardMove(phase_id=target, position=0, version=card.version),
+                    actor="Jana Kuhn",
+                )
+            raw = seen.recv(timeout=5)
+            while json.loads(raw)["type"] == "ping":
+                raw = seen.recv(timeout=5)
+            to_viewer, to_lotse = json.loads(raw), _message(desk)
+    finally:
+        live.stop()
+    assert to_viewer["event"]["type"] == to_lotse["event"]["type"] == "card.moved"  # type: ignore[index]
+    assert to_viewer["event"]["actor"] == ""  # type: ignore[index]
+    assert "Jana Kuhn" not in raw
+    assert to_lotse["event"]["actor"] == "Jana Kuhn"  # type: ignore[index]

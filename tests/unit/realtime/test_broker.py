@@ -56,7 +56,7 @@ def test_an_event_is_rendered_once_per_variant_for_all_sockets() -> None:
     calls: list[bool] = []
 
     class Counting(LiveEvent):
-        def _render(self, db: object, *, readonly: bool) -> str:  # type: ignore[override]
+        def _render(self, db: object, *, readonly: bool, anonymous: bool) -> str:  # type: ignore[override]
             calls.append(readonly)
             return f"text for {'screen' if readonly else 'desk'}"
 
@@ -77,7 +77,7 @@ def test_a_socket_that_closes_while_waiting_for_the_rendering_leaves_the_others_
     calls: list[bool] = []
 
     class Slow(LiveEvent):
-        def _render(self, db: object, *, readonly: bool) -> str:  # type: ignore[override]
+        def _render(self, db: object, *, readonly: bool, anonymous: bool) -> str:  # type: ignore[override]
             calls.append(readonly)
             time.sleep(0.2)
             return "text"
