@@ -104,7 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if app.state.db.broker in ("postgres", "redis"):
             listener = asyncio.create_task(Relay(app.state.db).run())
         # Login records and client addresses go after retention_days, mail or no mail.
-        purging = asyncio.create_task(retention.run(app.state.db, settings))
+        purging = None
+        if settings.retention_job:
+            purging = asyncio.create_task(retention.run(app.state.db, settings))
         digest = None
         if digest_sending.configured(settings):
             digest = asyncio.create_task(digest_schedule.run(app.state.db, settings))

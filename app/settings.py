@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         le=3650,
         description="Login records and client addresses are deleted after this many days.",
     )
+    retention_job: bool = Field(
+        default=True,
+        description="Run the hourly purge in this process (every process may: one at a time "
+        "does, under a lease).",
+    )
     language: str = Field(
         default="de",
         pattern=r"^(de|en|auto)$",

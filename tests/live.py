@@ -54,6 +54,9 @@ class LiveServer:
         self.port = int(self.socket.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
+        # Its purge would reach into other tests' old records in the same database, at any
+        # moment; tests/unit/test_privacy.py runs it when it wants.
+        settings.retention_job = False
         self.app = create_app(settings)
         config = uvicorn.Config(
             self.app,
@@ -91,8 +94,10 @@ def servers(env: dict[str, str], *, workers: list[int], logs: list[Path]) -> Ite
             command = [sys.executable, "-m", "app", "serve", "--port", str(port)]
             command += ["--workers", str(count)]
             with log_path.open("wb") as log:
+                # No purge reaching into other tests' records (see LiveServer).
+                served = {**os.environ, "LOTSENBOARD_RETENTION_JOB": "false", **env}
                 process = subprocess.Popen(
-                    command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+                    command, env=served, stdout=log, stderr=subprocess.STDOUT
                 )
             started.append((process, f"127.0.0.1:{port}", log_path))
         deadline = time.monotonic() + 30

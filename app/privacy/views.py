@@ -2,6 +2,7 @@
 person who left."""
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -72,9 +73,10 @@ def user_anonymise(
 
     def act() -> None:
         _confirmed(confirm)
-        anonymise.anonymise(session, user_id=user_id, actor=principal.name)
+        done["as"] = anonymise.anonymise(session, user_id=user_id, actor=principal.name)
 
-    return run_form(
+    done: dict[str, str] = {}
+    answer = run_form(
         session,
         act,
         done="/settings/users",
@@ -82,6 +84,7 @@ def user_anonymise(
             request, session, error=error, status=status
         ),
     )
+    return _with_pseudonym(answer, done)
 
 
 @router.post("/settings/lotsen/{lotse_id}/anonymisieren")
@@ -92,9 +95,10 @@ def lotse_anonymise(
 
     def act() -> None:
         _confirmed(confirm)
-        anonymise.anonymise(session, lotse_id=lotse_id, actor=principal.name)
+        done["as"] = anonymise.anonymise(session, lotse_id=lotse_id, actor=principal.name)
 
-    return run_form(
+    done: dict[str, str] = {}
+    answer = run_form(
         session,
         act,
         done="/settings/lotsen",
@@ -102,3 +106,11 @@ def lotse_anonymise(
             request, session, error=error, status=status
         ),
     )
+    return _with_pseudonym(answer, done)
+
+
+def _with_pseudonym(answer: Response, done: dict[str, str]) -> Response:
+    """The page after the anonymisation names the pseudonym the person now has."""
+    if "as" in done:
+        answer.headers["location"] += "?" + urlencode({"anonymisiert": done["as"]})
+    return answer

@@ -105,9 +105,10 @@ def test_anonymising_asks_for_confirmation_then_replaces_the_name(
         follow_redirects=False,
     )
     assert done.status_code == 303
-    after = client.get("/settings/users", headers={"Accept": "text/html"}).text
+    assert done.headers["location"].startswith("/settings/users?anonymisiert=Ehemalige+Person+")
+    after = client.get(done.headers["location"], headers={"Accept": "text/html"}).text
     assert "Jana Kuhn" not in after
-    assert "Ehemalige Person" in after
+    assert "Anonymisiert: Die Person heißt jetzt überall „Ehemalige Person" in after
     assert "Anonymisiert am" in after
     assert "Jana Kuhn" not in repr(dump(db))
 
