@@ -59,7 +59,6 @@ class SsoPerson:
     name: str
     groups: frozenset[str]
     sid: str | None
-    id_token: str
 
 
 def role_for(groups: frozenset[str], *, admin_group: str, lotse_group: str) -> Role:
@@ -94,9 +93,11 @@ class Provider:
 
     # The provider's documents ------------------------------------------------------------
 
-    def _get(self, url: str) -> dict[str, Any]:
+    def _get(self, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
         try:
-            response = requests.get(url, timeout=self.settings.oidc_timeout_seconds)
+            response = requests.get(
+                url, headers=headers, timeout=self.settings.oidc_timeout_seconds
+            )
             response.raise_for_status()
             found = response.json()
         except (requests.RequestException, ValueError) as error:
@@ -198,7 +199,7 @@ class Provider:
             id_token, nonce=pending.nonce, access_token=token.get("access_token")
         )
         claims = {**self.userinfo(token, subject=claims["sub"]), **claims}
-        return self._person(claims, id_token)
+        return self._person(claims)
 
     def exchange(self, *, code: str, verifier: str, redirect_uri: str) -> dict[str, Any]:
         """The token endpoint's answer to the authorization code."""
@@ -247,24 +248,13 @@ class Provider:
         endpoint = self.metadata().get("userinfo_endpoint")
         if not endpoint or "access_token" not in token:
             return {}
-        try:
-            response = requests.get(
-                endpoint,
-                headers={"Authorization": f"Bearer {token['access_token']}"},
-                timeout=self.settings.oidc_timeout_seconds,
-            )
-            response.raise_for_status()
-            found = response.json()
-        except (requests.RequestException, ValueError) as error:
-            raise ProviderUnavailable(
-                "The town hall's login service does not answer. Please try again later."
-            ) from error
+        found = self._get(endpoint, {"Authorization": f"Bearer {token['access_token']}"})
         # Claims about another subject must never be mixed in (OIDC Core 5.3.2).
-        if not isinstance(found, dict) or found.get("sub") != subject:
+        if found.get("sub") != subject:
             raise SsoRefused("The identity provider's answer names no person.")
         return found
 
-    def _person(self, claims: dict[str, Any], id_token: str) -> SsoPerson:
+    def _person(self, claims: dict[str, Any]) -> SsoPerson:
         settings = self.settings
         email = str(claims.get(settings.oidc_email_claim) or "").strip().lower()
         if not email or "@" not in email:
@@ -282,7 +272,6 @@ class Provider:
             name=name[:120],
             groups=groups,
             sid=str(sid) if sid else None,
-            id_token=id_token,
         )
 
     def role(self, person: SsoPerson) -> Role:
@@ -294,7 +283,7 @@ class Provider:
 
     # Logging out -------------------------------------------------------------------------
 
-    def logout_url(self, *, back_to: str, id_token: str | None = None) -> str | None:
+    def logout_url(self, *, back_to: str) -> str | None:
         """The provider's end-session address (RP-initiated logout), if it offers one."""
         try:
             endpoint = self.metadata().get("end_session_endpoint")
@@ -302,9 +291,8 @@ class Provider:
             return None
         if not endpoint:
             return None
+        # No id_token_hint: the ID token is not kept; the client id names us instead.
         params = {"client_id": self.settings.oidc_client_id, "post_logout_redirect_uri": back_to}
-        if id_token:
-            params["id_token_hint"] = id_token
         return str(requests.Request("GET", endpoint, params=params).prepare().url)
 
     def logout_token(self, token: str) -> tuple[str | None, str | None]:

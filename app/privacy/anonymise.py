@@ -26,10 +26,11 @@ from app.accounts.models import (
     SavedView,
     User,
 )
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict
 from app.events import service as events
 from app.models import metadata
 from app.people.models import Lotse
+from app.privacy.person import person_of
 from app.reports.history import replays
 from app.web.answers import answers
 
@@ -52,7 +53,7 @@ def anonymise(
 ) -> str:
     """Replace a person's name and address everywhere by a pseudonym (returned), end her
     account's logins and links, and log it; commits. The account and its lotse go together."""
-    user, lotse = _person(session, user_id, lotse_id)
+    user, lotse = person_of(session, user_id=user_id, lotse_id=lotse_id)
     _refuse(session, user, lotse)
     now = clock.now()
     record = events.append(
@@ -96,27 +97,6 @@ def anonymise(
     replays.clear()
     answers.clear()
     return pseudonym
-
-
-def _person(
-    session: Session, user_id: int | None, lotse_id: int | None
-) -> tuple[User | None, Lotse | None]:
-    """The account and the lotse record of one person, whichever was named."""
-    if user_id is None and lotse_id is None:
-        raise InvalidInput("user_id", "name an account or a lotse")
-    user = session.get(User, user_id) if user_id is not None else None
-    if user_id is not None and user is None:
-        raise NotFound("user", user_id)
-    lotse = session.get(Lotse, lotse_id) if lotse_id is not None else None
-    if lotse_id is not None and lotse is None:
-        raise NotFound("lotse", lotse_id)
-    if user is not None and lotse is not None and user.lotse_id != lotse.id:
-        raise InvalidInput("lotse_id", "is not the lotse record of this account")
-    if user is None and lotse is not None:
-        user = session.exec(select(User).where(User.lotse_id == lotse.id)).first()
-    if lotse is None and user is not None and user.lotse_id is not None:
-        lotse = session.get(Lotse, user.lotse_id)
-    return user, lotse
 
 
 def _refuse(session: Session, user: User | None, lotse: Lotse | None) -> None:

@@ -25,11 +25,11 @@ from app.annotations.models import Annotation, AnnotationNote
 from app.boards.models import Board, Phase
 from app.cards.models import Card
 from app.digest.models import DigestDelivery, DigestSubscription
-from app.errors import InvalidInput, NotFound
 from app.events.models import Event
 from app.meetings.models import AgendaItem, MeetingEntry, MeetingRun
 from app.people.models import Department, Lotse
 from app.privacy.anonymise import Replacer
+from app.privacy.person import person_of
 from app.settings import Settings
 
 # Instance-wide events about a person's account or lotse record: shown with their payload.
@@ -46,7 +46,7 @@ def disclose(
     session: Session, *, user_id: int | None = None, lotse_id: int | None = None, settings: Settings
 ) -> dict[str, Any]:
     """Everything stored about a person (an account and its lotse, or a lotse alone)."""
-    user, lotse = _person(session, user_id, lotse_id)
+    user, lotse = person_of(session, user_id=user_id, lotse_id=lotse_id)
     names = {p.name for p in (user, lotse) if p is not None}
     emails = {p.email.lower() for p in (user, lotse) if p is not None and p.email}
     boards = {b.id: b.name for b in session.exec(select(Board))}
@@ -84,23 +84,6 @@ def _without_others(
 
 def _id(row: User | Lotse | None) -> int:
     return row.id if row is not None and row.id is not None else -1
-
-
-def _person(
-    session: Session, user_id: int | None, lotse_id: int | None
-) -> tuple[User | None, Lotse | None]:
-    if user_id is None and lotse_id is None:
-        raise InvalidInput("user_id", "name an account or a lotse")
-    user = session.get(User, user_id) if user_id is not None else None
-    if user_id is not None and user is None:
-        raise NotFound("user", user_id)
-    if user is None and lotse_id is not None:
-        user = session.exec(select(User).where(User.lotse_id == lotse_id)).first()
-    lotse_id = user.lotse_id if user is not None and user.lotse_id is not None else lotse_id
-    lotse = session.get(Lotse, lotse_id) if lotse_id is not None else None
-    if lotse_id is not None and lotse is None:
-        raise NotFound("lotse", lotse_id)
-    return user, lotse
 
 
 def _iso(value: Any) -> Any:

@@ -1,11 +1,13 @@
 """Data protection for admins: the Datenschutz page, a person's Art. 15 export, anonymising a
 person who left."""
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 from starlette.responses import JSONResponse
 
 from app import clock
@@ -60,31 +62,20 @@ def lotse_disclosure(
     return _export(found, f"auskunft-lotse-{lotse_id}.json")
 
 
-def _confirmed(confirm: str) -> None:
-    if confirm != "true":
-        raise InvalidInput("confirm", "please confirm that the person has left")
-
-
 @router.post("/settings/users/{user_id}/anonymisieren")
 def user_anonymise(
     request: Request, user_id: PathId, session: SessionDep, principal: Admin, confirm: Confirm = ""
 ) -> Response:
     """Replace a departed person's name and address everywhere; her work stays."""
-
-    def act() -> None:
-        _confirmed(confirm)
-        done["as"] = anonymise.anonymise(session, user_id=user_id, actor=principal.name)
-
-    done: dict[str, str] = {}
-    answer = run_form(
+    return _anonymise(
+        confirm,
+        lambda: anonymise.anonymise(session, user_id=user_id, actor=principal.name),
         session,
-        act,
         done="/settings/users",
         refused=lambda error, status: users_page_response(
             request, session, error=error, status=status
         ),
     )
-    return _with_pseudonym(answer, done)
 
 
 @router.post("/settings/lotsen/{lotse_id}/anonymisieren")
@@ -92,25 +83,34 @@ def lotse_anonymise(
     request: Request, lotse_id: PathId, session: SessionDep, principal: Admin, confirm: Confirm = ""
 ) -> Response:
     """Replace a departed lotse's name and address everywhere; her work stays."""
-
-    def act() -> None:
-        _confirmed(confirm)
-        done["as"] = anonymise.anonymise(session, lotse_id=lotse_id, actor=principal.name)
-
-    done: dict[str, str] = {}
-    answer = run_form(
+    return _anonymise(
+        confirm,
+        lambda: anonymise.anonymise(session, lotse_id=lotse_id, actor=principal.name),
         session,
-        act,
         done="/settings/lotsen",
         refused=lambda error, status: lotsen_page_response(
             request, session, error=error, status=status
         ),
     )
-    return _with_pseudonym(answer, done)
 
 
-def _with_pseudonym(answer: Response, done: dict[str, str]) -> Response:
-    """The page after the anonymisation names the pseudonym the person now has."""
-    if "as" in done:
-        answer.headers["location"] += "?" + urlencode({"anonymisiert": done["as"]})
+def _anonymise(
+    confirm: str,
+    act: Callable[[], str],
+    session: Session,
+    *,
+    done: str,
+    refused: Callable[[str, int], Response],
+) -> Response:
+    """Anonymise once confirmed; the page after it names the pseudonym the person now has."""
+    pseudonym: list[str] = []
+
+    def confirmed() -> None:
+        if confirm != "true":
+            raise InvalidInput("confirm", "please confirm that the person has left")
+        pseudonym.append(act())
+
+    answer = run_form(session, confirmed, done=done, refused=refused)
+    if pseudonym:
+        answer.headers["location"] += "?" + urlencode({"anonymisiert": pseudonym[0]})
     return answer

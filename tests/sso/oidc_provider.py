@@ -21,6 +21,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.sso import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_DIR = Path(__file__).resolve().parent / "oidc"
 SCRIPT = PROVIDER_DIR / "provider.mjs"
@@ -95,13 +97,7 @@ class OidcProvider:
         return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
 
 
 def _write_json(path: Path, value: Any) -> None:

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.sso import stop
+
 SUFFIX = "dc=musterstadt,dc=de"
 ROOT_DN = f"cn=admin,{SUFFIX}"
 ROOT_PASSWORD = "slapd-root-Passwort"
@@ -55,13 +57,7 @@ class Directory:
     group_base_dn: str = f"ou=groups,{SUFFIX}"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
 
 
 def settings_for(
