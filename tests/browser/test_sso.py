@@ -1,7 +1,9 @@
 """Logging in with the town hall account in Chromium, through a real OpenID Connect provider
 (npm's oidc-provider) that also logs people out here by back-channel."""
 
+import re
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -13,10 +15,12 @@ from app.accounts.models import AuthSource, LoginSession, Role, User
 from app.db import Database
 from tests.browser.conftest import OUTPUT, run_axe, server_settings
 from tests.live import LiveServer
-from tests.sso.flow import id_token
+from tests.sso.flow import BAD_TOKENS
 from tests.sso.oidc_provider import OidcProvider, start_provider
 
 EMAIL = "jana.kuhn@musterstadt.de"
+# The German refusals of an untrusted ID token all end like this.
+REFUSED = re.compile(r"Sie sind nicht angemeldet\.|Bitte melden Sie sich erneut an\.")
 
 
 @pytest.fixture(scope="module")
@@ -147,25 +151,27 @@ def test_a_tampered_answer_is_refused_in_german_and_logs_nobody_in(
     page.goto(f"{server.url}/account")
     expect(page).to_have_url(f"{server.url}/login?next=%2Faccount")
 
-    # An ID token for another relying party, as a provider's token endpoint might hand out.
-    def for_someone_else(self: oidc.Provider, **_: object) -> dict[str, str]:
-        nonce = parse_qs(urlsplit(started[0]).query)["nonce"][0]
-        return {"id_token": id_token(provider, nonce=nonce, aud="anderes-verfahren")}
-
-    started: list[str] = []
+    # ID tokens a token endpoint might hand out that must not be trusted: each refused with a
+    # German sentence (the provider's session lets the browser straight back each time).
+    sent: list[str] = []
     page.on(
         "request",
         lambda request: (
-            started.append(request.url)
-            if request.url.startswith(f"{provider.issuer}/auth")
-            else None
+            sent.append(request.url) if request.url.startswith(f"{provider.issuer}/auth?") else None
         ),
     )
-    monkeypatch.setattr(oidc.Provider, "exchange", for_someone_else)
-    page.goto(f"{server.url}/login")
-    page.get_by_role("link", name="Mit dem Dienstkonto anmelden").click()
-    expect(page.get_by_role("alert")).to_contain_text("nicht für Lotsenboard bestimmt")
-    page.screenshot(path=str(OUTPUT / "login-sso-refused-1366x768.png"), full_page=True)
+    for case, make in sorted(BAD_TOKENS.items()):
+
+        def answer(self: oidc.Provider, make: Any = make, **_: object) -> dict[str, str]:
+            nonce = parse_qs(urlsplit(sent[-1]).query)["nonce"][0]
+            return {"id_token": make(provider, nonce)}
+
+        monkeypatch.setattr(oidc.Provider, "exchange", answer)
+        page.goto(f"{server.url}/login")
+        page.get_by_role("link", name="Mit dem Dienstkonto anmelden").click()
+        expect(page.get_by_role("alert"), case).to_contain_text(REFUSED)
+        if case == "wrong audience":
+            page.screenshot(path=str(OUTPUT / "login-sso-refused-1366x768.png"), full_page=True)
     with db.session() as session:
         jana = session.exec(select(User).where(User.email == EMAIL)).first()
         opened = session.exec(

@@ -1,7 +1,5 @@
 """Single sign-on through a real OpenID Connect provider (npm's oidc-provider on 127.0.0.1)."""
 
-import base64
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from app.db import Database, ident
 from app.main import create_app
 from app.settings import Settings
 from tests.factories import PASSWORD, make_user
-from tests.sso.flow import id_token, provider_login, query, signed
+from tests.sso.flow import BAD_TOKENS, id_token, provider_login, query, signed
 from tests.sso.oidc_provider import OidcProvider, rsa_private_jwk, start_provider
 
 BASE = "http://testserver"
@@ -150,6 +148,21 @@ def test_an_account_deactivated_here_cannot_log_in_through_the_provider(
     assert sessions(db) == 0
 
 
+def test_a_person_disabled_at_the_provider_does_not_get_back_in(
+    browser: TestClient, provider: OidcProvider, db: Database
+) -> None:
+    provider.set_account(
+        "otto", email="otto@musterstadt.de", name="Otto Normal", groups=[], disabled=True
+    )
+    started = browser.get("/login/oidc", follow_redirects=False)
+
+    with pytest.raises(AssertionError, match="never sent the browser back"):
+        provider_login(started.headers["location"], login="otto", back_to=CALLBACK)
+    assert sessions(db) == 0
+    with db.session() as session:
+        assert session.exec(select(func.count()).select_from(User)).one() == 0
+
+
 def test_only_known_accounts_when_accounts_are_not_created(
     settings: Settings, provider: OidcProvider, db: Database
 ) -> None:
@@ -209,33 +222,6 @@ def test_a_callback_without_the_login_begun_here_is_refused(
     assert refused.status_code == 403
     assert "in einem anderen Fenster begonnen" in refused.text
     assert sessions(db) == 0
-
-
-BAD_TOKENS = {
-    "wrong nonce": lambda p, nonce: id_token(p, nonce="fremd"),
-    "expired": lambda p, nonce: id_token(
-        p, nonce=nonce, iat=int(time.time()) - 7200, exp=int(time.time()) - 3600
-    ),
-    "wrong audience": lambda p, nonce: id_token(p, nonce=nonce, aud="anderes-verfahren"),
-    "wrong issuer": lambda p, nonce: id_token(p, nonce=nonce, iss="http://127.0.0.1:9"),
-    "signed by another key": lambda p, nonce: signed(
-        {**_claims_of(id_token(p, nonce=nonce))}, rsa_private_jwk(kid=p.jwk["kid"])
-    ),
-    "signed by an unknown key": lambda p, nonce: signed(
-        {**_claims_of(id_token(p, nonce=nonce))}, rsa_private_jwk()
-    ),
-    "not signed": lambda p, nonce: _unsigned(id_token(p, nonce=nonce)),
-}
-
-
-def _claims_of(token: str) -> dict[str, Any]:
-    body = token.split(".")[1]
-    return dict(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))))
-
-
-def _unsigned(token: str) -> str:
-    header = base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
-    return f"{header}.{token.split('.')[1]}."
 
 
 def _callback_with(

@@ -1,6 +1,9 @@
 """A person at the provider's own login form, driven over HTTP (the browser tests use Chromium)."""
 
+import base64
+import json
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -8,7 +11,7 @@ import requests
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from tests.sso.oidc_provider import OidcProvider
+from tests.sso.oidc_provider import OidcProvider, rsa_private_jwk
 
 
 def provider_login(authorize_url: str, *, login: str, back_to: str) -> str:
@@ -65,3 +68,31 @@ def id_token(provider: OidcProvider, *, nonce: str, **changes: Any) -> str:
     }
     claims.update(changes)
     return signed({k: v for k, v in claims.items() if v is not None}, provider.jwk)
+
+
+# ID tokens no relying party may accept, by what is wrong with them (nonce: the one sent).
+BAD_TOKENS: dict[str, Callable[[OidcProvider, str], str]] = {
+    "wrong nonce": lambda p, nonce: id_token(p, nonce="fremd"),
+    "expired": lambda p, nonce: id_token(
+        p, nonce=nonce, iat=int(time.time()) - 7200, exp=int(time.time()) - 3600
+    ),
+    "wrong audience": lambda p, nonce: id_token(p, nonce=nonce, aud="anderes-verfahren"),
+    "wrong issuer": lambda p, nonce: id_token(p, nonce=nonce, iss="http://127.0.0.1:9"),
+    "signed by another key": lambda p, nonce: signed(
+        {**_claims_of(id_token(p, nonce=nonce))}, rsa_private_jwk(kid=p.jwk["kid"])
+    ),
+    "signed by an unknown key": lambda p, nonce: signed(
+        {**_claims_of(id_token(p, nonce=nonce))}, rsa_private_jwk()
+    ),
+    "not signed": lambda p, nonce: _unsigned(id_token(p, nonce=nonce)),
+}
+
+
+def _claims_of(token: str) -> dict[str, Any]:
+    body = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))))
+
+
+def _unsigned(token: str) -> str:
+    header = base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
+    return f"{header}.{token.split('.')[1]}."
