@@ -193,6 +193,8 @@
       return field.value !== field.defaultValue;
     });
   }
+  // live.js keeps a self-rendering page from throwing away a half-filled form.
+  window.Lotsenboard = Object.assign(window.Lotsenboard || {}, { isDirty: isDirty });
 
   function refreshPart(element, url, swap) {
     const focused = element.contains(document.activeElement) ? document.activeElement.id : "";

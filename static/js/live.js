@@ -82,10 +82,15 @@
   }
 
   function writing() {
-    // A page that re-renders itself must not throw away what someone is typing into it.
+    // A page that re-renders itself must not throw away what someone is filling in: the
+    // form being worked in, with anything typed, ticked or chosen (say "Beschluss" ticked
+    // before the text is typed).
     if (!reloadsOnEvery() || !view) return false;
     const active = document.activeElement;
-    if (!active || !view.contains(active) || !/^(INPUT|TEXTAREA)$/.test(active.tagName)) return false;
+    if (!active || !view.contains(active) || !/^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) return false;
+    const form = active.form;
+    const lotsenboard = window.Lotsenboard;
+    if (form && lotsenboard && lotsenboard.isDirty) return lotsenboard.isDirty(form);
     return active.type !== "hidden" && active.value !== active.defaultValue;
   }
 

@@ -11,6 +11,8 @@ from sqlmodel import select
 from app.accounts import service as accounts
 from app.accounts.access import SESSION_COOKIE
 from app.accounts.models import Role
+from app.cards import service as cards
+from app.cards.models import Card, CardUpdate
 from app.db import Database
 from app.meetings import service as meetings
 from app.meetings.models import AgendaItem, AgendaItemCreate, MeetingAdd, MeetingEntry
@@ -123,6 +125,19 @@ def test_the_screen_follows_the_cdo_while_lotsen_keep_working(
     # Back on the topic: a decision on it lands in the measure's Verlauf, and on the screen.
     form = page.locator("form.entry-form")
     form.get_by_label("Beschluss").check()
+    # A change at a desk re-renders the laptop's page, but never over her choice of kind.
+    with db.session(write=True) as session:
+        other = session.get(Card, ids["b"])
+        assert other is not None
+        cards.update_card(
+            session,
+            card_id=ids["b"],
+            data=CardUpdate(description="Angebot liegt vor.", version=other.version),
+            actor="Jana Kuhn",
+        )
+    expect(page.locator(".session__measures")).to_be_visible()
+    page.wait_for_timeout(1500)  # a re-render would have come by now
+    expect(form.get_by_label("Beschluss")).to_be_checked()
     form.get_by_label("Text", exact=True).fill("Die Schnittstelle wird 2027 ausgeschrieben.")
     form.get_by_role("button", name="Hinzufügen").click()
     expect(page.locator(".entries")).to_contain_text("Die Schnittstelle wird 2027 ausgeschrieben.")
