@@ -269,7 +269,8 @@ def board_then(
     """The board's phases and active cards, in order, as they stood at `moment` (of those
     departments and phases, when named: a screen link's choice)."""
     assert board.id is not None
-    rows = history.load(session, board_id=board.id)
+    # Nothing after the moment is replayed, so nothing after it is read either.
+    rows = history.load(session, board_id=board.id, until=moment)
     past = board_at(rows, moment)
     wanted, shown = set(department_ids), set(phase_ids)
     columns = []
