@@ -9,6 +9,7 @@ event, fed the rest on each use and started again if that event is no longer the
 disagree with the log.
 """
 
+import gc
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Iterator
@@ -244,6 +245,20 @@ def paths(rows: Iterable[Row]) -> dict[int, Path]:
     return Replay().feed(rows).paths
 
 
+# A replay fed this many events at once is a long log's: worth keeping out of the collector.
+KEPT_ROWS = 10_000
+
+
+def keep_out_of_collections() -> None:
+    """Move what is alive now out of the cyclic collector's reach, as the server does after
+    start-up: a long log's replay is hundreds of thousands of objects that live as long as the
+    process, and every full collection walked them all (a quarter's report: p50 60 ms, p95
+    270–400 ms on PostgreSQL, 64 ms with the collector off). Objects that die are still freed
+    when their last reference goes."""
+    gc.collect()
+    gc.freeze()
+
+
 class Replays:
     """The replay of each board's log, kept between requests and fed only what was appended
     since: the log is append-only and a board's events commit in `seq` order (its writers take
@@ -267,7 +282,10 @@ class Replays:
         with lock:
             if not replay.continues(session, board_id):
                 replay.reset()
-            replay.feed(load(session, board_id=board_id, after=replay.last_seq, cards_only=True))
+            rows = load(session, board_id=board_id, after=replay.last_seq, cards_only=True)
+            replay.feed(rows)
+            if len(rows) >= KEPT_ROWS:
+                keep_out_of_collections()
             yield replay
 
     def clear(self) -> None:
