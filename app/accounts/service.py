@@ -86,9 +86,7 @@ def create_user(session: Session, *, data: UserCreate, actor: str, ip: str = "")
         )
     lotse_id = data.lotse_id
     if lotse_id is None:
-        same = session.exec(select(Lotse.id).where(func.lower(Lotse.email) == email)).first()
-        if same is not None and _account_of(session, same) is None:
-            lotse_id = same
+        lotse_id = free_lotse_for(session, email=email)
     else:
         _check_lotse(session, lotse_id, None)
     user = User(
@@ -140,6 +138,12 @@ def update_user(
         extra={"ip": ip},
     )
     return user
+
+
+def free_lotse_for(session: Session, *, email: str) -> int | None:
+    """The lotse record with this address, if no account is linked to it yet."""
+    same = session.exec(select(Lotse.id).where(func.lower(Lotse.email) == email)).first()
+    return same if same is not None and _account_of(session, same) is None else None
 
 
 def _account_of(session: Session, lotse_id: int) -> int | None:

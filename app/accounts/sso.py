@@ -4,14 +4,12 @@ when allowed; name, address and role taken from the provider at every login."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.accounts import service
 from app.accounts.models import AuthSource, Role, User
 from app.errors import DomainError
 from app.events import service as events
-from app.people.models import Lotse
 
 # Never a valid argon2 hash: an account of the town hall has no password here.
 NO_PASSWORD = "!"
@@ -92,12 +90,7 @@ def _create(session: Session, identity: Identity, ip: str) -> User:
         external_id=identity.external_id,
     )
     # The lotse record of the same person, as for accounts an admin creates.
-    same = session.exec(select(Lotse.id).where(func.lower(Lotse.email) == identity.email)).first()
-    if (
-        same is not None
-        and session.exec(select(User.id).where(User.lotse_id == same)).first() is None
-    ):
-        user.lotse_id = same
+    user.lotse_id = service.free_lotse_for(session, email=identity.email)
     session.add(user)
     session.flush()
     events.append(

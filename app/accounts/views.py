@@ -60,7 +60,7 @@ def login_page_response(
         "local_for_admins_only": settings.local_login == "admins",
         "logged_out": "abgemeldet" in request.query_params,
         "login_csrf": token,
-        "help_contact": request.app.state.settings.help_contact,
+        "help_contact": settings.help_contact,
         "reset_done": "reset" in request.query_params,
     }
     response = render(request, "accounts/login.html", context, status_code=status)
