@@ -32,6 +32,7 @@ from app.models import metadata
 from app.people.models import Lotse
 from app.privacy.person import person_of
 from app.reports.history import replays
+from app.reports.past import pasts
 from app.web.answers import answers
 
 PERSON_ANONYMISED = accounts.PERSON_ANONYMISED
@@ -95,6 +96,7 @@ def anonymise(
     events.commit(session)
     # Kept in this process's memory: pages and replays that may show the old name.
     replays.clear()
+    pasts.clear()
     answers.clear()
     return pseudonym
 

@@ -40,6 +40,8 @@ PHASE_TYPES = (
     names.PHASE_REMOVED,
 )
 
+BOARD_TYPES = (*CARD_TYPES, *PHASE_TYPES)
+
 
 class Row(NamedTuple):
     """One event as the replay needs it."""

@@ -1,11 +1,15 @@
 """The board as it was at a moment, read from the event log: for "where were we last time"."""
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import case, func
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
 
 from app import clock
 from app.boards.models import Board
@@ -45,134 +49,229 @@ class PastBoard:
 
 def board_at(rows: Sequence[history.Row], moment: datetime) -> PastBoard:
     """Replay the board's events up to `moment`: phases, the order of cards in each, fields."""
-    phases: dict[int, PastPhase] = {}
-    order: list[int] = []
-    cards: dict[int, dict[str, Any]] = {}
-    archived: set[int] = set()
-    removals: dict[int, dict[str, Any]] = {}
-    # For each move, when the card had entered the phase it left (what its undo restores).
-    moves: dict[int, str | None] = {}
-    last_seq = 0
+    return Fold().feed(row for row in rows if row.at <= moment).board(moment)
 
-    def place(card_id: int, phase_id: int, position: int | None, at: datetime) -> None:
-        column = phases[phase_id].card_ids
+
+class Fold:
+    """The board folded from its log one event after the other: phases in order, the cards of
+    each in order, every card's fields. A copy is cheap, so that a kept fold can be taken up
+    again at any later moment: a card's fields are replaced, never changed in place, and the
+    undo lookups (by the seq of the change undone, always an earlier one) are shared."""
+
+    def __init__(self) -> None:
+        self.phases: dict[int, PastPhase] = {}
+        self.order: list[int] = []
+        self.cards: dict[int, dict[str, Any]] = {}
+        self.archived: set[int] = set()
+        self.removals: dict[int, dict[str, Any]] = {}
+        # For each move, when the card had entered the phase it left (what its undo restores).
+        self.moves: dict[int, str | None] = {}
+        self.last_seq = 0
+        self.last: tuple[str, datetime] | None = None
+        self.latest: datetime | None = None
+
+    def copy(self) -> "Fold":
+        other = Fold()
+        other.phases = {
+            key: PastPhase(p.id, p.name, p.is_done, p.wip_limit, list(p.card_ids))
+            for key, p in self.phases.items()
+        }
+        other.order = list(self.order)
+        other.cards = dict(self.cards)
+        other.archived = set(self.archived)
+        other.removals, other.moves = self.removals, self.moves
+        other.last_seq, other.last, other.latest = self.last_seq, self.last, self.latest
+        return other
+
+    def board(self, moment: datetime) -> PastBoard:
+        ordered = [self.phases[phase_id] for phase_id in self.order if phase_id in self.phases]
+        return PastBoard(moment, ordered, self.cards, self.archived, self.last_seq)
+
+    def feed(self, rows: Iterable[history.Row]) -> "Fold":
+        for row in rows:
+            self._one(row)
+            self.last_seq, self.last = row.seq, (row.type, row.at)
+            self.latest = row.at if self.latest is None else max(self.latest, row.at)
+        return self
+
+    def _set(self, card_id: int, **changes: Any) -> None:
+        self.cards[card_id] = {**self.cards[card_id], **changes}
+
+    def _place(self, card_id: int, phase_id: int, position: int | None, at: datetime) -> None:
+        column = self.phases[phase_id].card_ids
         column.insert(len(column) if position is None else min(position, len(column)), card_id)
-        if cards[card_id].get("phase_id") != phase_id or "phase_since" not in cards[card_id]:
-            cards[card_id]["phase_since"] = at
-        cards[card_id]["phase_id"] = phase_id
+        fields = self.cards[card_id]
+        if fields.get("phase_id") != phase_id or "phase_since" not in fields:
+            self._set(card_id, phase_id=phase_id, phase_since=at)
 
-    def take_out(card_id: int) -> None:
-        phase = phases.get(cards[card_id]["phase_id"])
+    def _take_out(self, card_id: int) -> None:
+        phase = self.phases.get(self.cards[card_id]["phase_id"])
         if phase is not None and card_id in phase.card_ids:
             phase.card_ids.remove(card_id)
 
-    def add_phase(spec: dict[str, Any]) -> PastPhase:
+    def _add_phase(self, spec: dict[str, Any]) -> None:
         phase = PastPhase(
             spec["id"], spec["name"], bool(spec.get("is_done")), spec.get("wip_limit")
         )
-        phases[phase.id] = phase
-        order.insert(min(spec.get("position", len(order)), len(order)), phase.id)
-        return phase
+        self.phases[phase.id] = phase
+        self.order.insert(min(spec.get("position", len(self.order)), len(self.order)), phase.id)
 
-    for row in rows:
-        if row.at > moment:
-            break
-        last_seq = row.seq
-        payload = row.payload
-        kind = row.type
+    def _one(self, row: history.Row) -> None:
+        payload, kind, cards = row.payload, row.type, self.cards
         if kind == names.BOARD_CREATED:
             for spec in sorted(payload.get("phases") or [], key=lambda p: p.get("position", 0)):
-                add_phase(spec)
+                self._add_phase(spec)
         elif kind == names.PHASE_CREATED:
-            add_phase(payload["after"])
-            undone = removals.get(payload.get("undo_of") or -1) or {}
+            phase_id = payload["after"]["id"]
+            self._add_phase(payload["after"])
+            undone = self.removals.get(payload.get("undo_of") or -1) or {}
             for spot in sorted(undone.get("cards") or [], key=lambda p: p["position"]):
                 if spot["id"] in cards:
-                    take_out(spot["id"])
-                    if spot["id"] in archived:
-                        cards[spot["id"]]["phase_id"] = payload["after"]["id"]
+                    self._take_out(spot["id"])
+                    if spot["id"] in self.archived:
+                        self._set(spot["id"], phase_id=phase_id)
                     else:
-                        place(spot["id"], payload["after"]["id"], spot["position"], row.at)
+                        self._place(spot["id"], phase_id, spot["position"], row.at)
                     if spot.get("phase_since"):
                         # As the undo does: back in the phase since it first entered it.
-                        cards[spot["id"]]["phase_since"] = datetime.fromisoformat(
-                            spot["phase_since"]
-                        )
+                        since = datetime.fromisoformat(spot["phase_since"])
+                        self._set(spot["id"], phase_since=since)
         elif kind == names.PHASES_REORDERED:
-            order = [phase_id for phase_id in payload["after"] if phase_id in phases]
+            self.order = [phase_id for phase_id in payload["after"] if phase_id in self.phases]
         elif kind == names.PHASE_REMOVED:
-            removals[row.seq] = payload
+            self.removals[row.seq] = payload
             removed = payload["before"]["id"]
             target = payload.get("target_phase_id")
-            carried = phases[removed].card_ids if removed in phases else []
+            carried = self.phases[removed].card_ids if removed in self.phases else []
             for spot in payload.get("cards") or []:
-                if spot["id"] not in cards or target not in phases:
+                if spot["id"] not in cards or target not in self.phases:
                     continue
-                if spot["id"] in archived:
-                    cards[spot["id"]]["phase_id"] = target
+                if spot["id"] in self.archived:
+                    self._set(spot["id"], phase_id=target)
                 elif spot["id"] in carried:
-                    place(spot["id"], target, None, row.at)
-            phases.pop(removed, None)
-            order = [phase_id for phase_id in order if phase_id != removed]
+                    self._place(spot["id"], target, None, row.at)
+            self.phases.pop(removed, None)
+            self.order = [phase_id for phase_id in self.order if phase_id != removed]
         elif kind == names.PHASE_UPDATED:
             # Older phase edits do not name the phase; a phase shows today's name then.
             phase_id = payload.get("phase_id")
-            if phase_id in phases:
+            if phase_id in self.phases:
                 after = payload.get("after") or {}
-                phase = phases[phase_id]
+                phase = self.phases[phase_id]
                 phase.name = after.get("name", phase.name)
                 phase.is_done = bool(after.get("is_done", phase.is_done))
                 phase.wip_limit = after.get("wip_limit", phase.wip_limit)
         elif row.card_id is not None:
-            _card_event(row, cards, archived, phases, place, take_out)
+            self._card_event(row)
             if kind == names.CARD_MOVED:
-                entered = payload.get("phase_since_before")
-                moves[row.seq] = entered
-                entered_before = moves.get(payload.get("undo_of") or -1)
+                self.moves[row.seq] = payload.get("phase_since_before")
+                entered_before = self.moves.get(payload.get("undo_of") or -1)
                 if entered_before and row.card_id in cards:
                     # An undone move puts back when the card had entered its phase.
-                    cards[row.card_id]["phase_since"] = datetime.fromisoformat(entered_before)
-    ordered = [phases[phase_id] for phase_id in order if phase_id in phases]
-    return PastBoard(moment, ordered, cards, archived, last_seq)
+                    since = datetime.fromisoformat(entered_before)
+                    self._set(row.card_id, phase_since=since)
+
+    def _card_event(self, row: history.Row) -> None:
+        card_id = row.card_id
+        assert card_id is not None
+        payload = row.payload
+        if row.type == names.CARD_CREATED:
+            after = dict(payload.get("after") or {})
+            after["phase_since"] = row.at
+            self.cards[card_id] = after
+            if after.get("archived"):
+                self.archived.add(card_id)
+            elif after["phase_id"] in self.phases:
+                self._place(card_id, after["phase_id"], after.get("position"), row.at)
+            return
+        if card_id not in self.cards:
+            return
+        if row.type == names.CARD_UPDATED:
+            self._set(card_id, **(payload.get("after") or {}))
+        elif row.type == names.CARD_MOVED:
+            self._take_out(card_id)
+            after = payload["after"]
+            if after["phase_id"] in self.phases:
+                self._place(card_id, after["phase_id"], after.get("position"), row.at)
+        elif row.type == names.CARD_ARCHIVED:
+            self._take_out(card_id)
+            self.archived.add(card_id)
+        elif row.type == names.CARD_RESTORED:
+            self.archived.discard(card_id)
+            phase_id = self.cards[card_id]["phase_id"]
+            if phase_id in self.phases:
+                position = (payload.get("after") or {}).get("position")
+                self._place(card_id, phase_id, position, row.at)
 
 
-def _card_event(
-    row: history.Row,
-    cards: dict[int, dict[str, Any]],
-    archived: set[int],
-    phases: dict[int, PastPhase],
-    place: Any,
-    take_out: Any,
-) -> None:
-    card_id = row.card_id
-    assert card_id is not None
-    payload = row.payload
-    if row.type == names.CARD_CREATED:
-        after = dict(payload.get("after") or {})
-        after["phase_since"] = row.at
-        cards[card_id] = after
-        if after.get("archived"):
-            archived.add(card_id)
-        elif after["phase_id"] in phases:
-            place(card_id, after["phase_id"], after.get("position"), row.at)
-        return
-    if card_id not in cards:
-        return
-    if row.type == names.CARD_UPDATED:
-        cards[card_id].update(payload.get("after") or {})
-    elif row.type == names.CARD_MOVED:
-        take_out(card_id)
-        after = payload["after"]
-        if after["phase_id"] in phases:
-            place(card_id, after["phase_id"], after.get("position"), row.at)
-    elif row.type == names.CARD_ARCHIVED:
-        take_out(card_id)
-        archived.add(card_id)
-    elif row.type == names.CARD_RESTORED:
-        archived.discard(card_id)
-        phase_id = cards[card_id]["phase_id"]
-        if phase_id in phases:
-            place(card_id, phase_id, (payload.get("after") or {}).get("position"), row.at)
+class Pasts:
+    """Folds of each board's log kept between requests, as checkpoints every `every` events:
+    the board as it was at a moment is taken up from the last checkpoint before it, so only
+    the events in between are read. A checkpoint is a fold of the log up to its event and is
+    dropped, with all others, once the last one's event is no longer in the log as it was fed
+    (a restored or test database). A few boards at most."""
+
+    def __init__(self, boards: int = 4, every: int = 10_000, most: int = 16) -> None:
+        self.boards, self.every, self.most = boards, every, most
+        self._kept: OrderedDict[Hashable, tuple[list[Fold], threading.Lock]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def board_at(
+        self, session: Session, *, board_id: int, key: Hashable, moment: datetime
+    ) -> PastBoard:
+        with self._lock:
+            entry = self._kept.pop(key, None) or ([], threading.Lock())
+            self._kept[key] = entry
+            while len(self._kept) > self.boards:
+                self._kept.popitem(last=False)
+        checkpoints, lock = entry
+        with lock:
+            if checkpoints and not _still_there(session, board_id, checkpoints[-1]):
+                checkpoints.clear()
+            # A checkpoint holds only events at or before the moment: the board then, so far.
+            usable = [c for c in checkpoints if c.latest is None or c.latest <= moment]
+            start = usable[-1] if usable else Fold()
+            fold = start.copy()
+            rows = history.load(session, board_id=board_id, until=moment, after=start.last_seq)
+            # Rows left out for being later than the moment end what may be kept.
+            cut = _first_later(session, board_id, after=start.last_seq, moment=moment)
+            extend = start is (checkpoints[-1] if checkpoints else start)
+            for offset in range(0, len(rows), self.every):
+                fold.feed(rows[offset : offset + self.every])
+                if extend and (cut is None or fold.last_seq < cut):
+                    checkpoints.append(fold.copy())
+            if len(checkpoints) > self.most:
+                del checkpoints[-2::-2]
+            return fold.board(moment)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+def _still_there(session: Session, board_id: int, fold: Fold) -> bool:
+    if fold.last is None:
+        return True
+    statement = select_columns(col(Event.type), col(Event.created_at)).where(
+        col(Event.board_id) == board_id, col(Event.seq) == fold.last_seq
+    )
+    found = session.execute(statement).first()
+    return found is not None and (found[0], found[1]) == fold.last
+
+
+def _first_later(session: Session, board_id: int, *, after: int, moment: datetime) -> int | None:
+    """The first event after `seq` that is later than the moment (if the clocks of two
+    workers disagree, a later seq may carry an earlier time)."""
+    statement = select_columns(func.min(col(Event.seq))).where(
+        col(Event.board_id) == board_id,
+        col(Event.seq) > after,
+        col(Event.created_at) > moment,
+        col(Event.type).in_(history.BOARD_TYPES),
+    )
+    return session.execute(statement).scalar()
+
+
+pasts = Pasts()
 
 
 @dataclass(frozen=True)
@@ -269,9 +368,8 @@ def board_then(
     """The board's phases and active cards, in order, as they stood at `moment` (of those
     departments and phases, when named: a screen link's choice)."""
     assert board.id is not None
-    # Nothing after the moment is replayed, so nothing after it is read either.
-    rows = history.load(session, board_id=board.id, until=moment)
-    past = board_at(rows, moment)
+    key = (str(session.get_bind().engine.url), board.id, board.created_at)
+    past = pasts.board_at(session, board_id=board.id, key=key, moment=moment)
     wanted, shown = set(department_ids), set(phase_ids)
     columns = []
     for phase in past.phases:
@@ -291,31 +389,31 @@ def _since(
     session: Session, board_id: int, after: int, done: set[int], departments: set[int]
 ) -> Since:
     """Distinct measures moved to another phase, created, done and archived after `seq` (of
-    those departments, as the measures belong to them now)."""
-    statement = select(Event.type, Event.card_id, Event.payload).where(
-        Event.board_id == board_id,
+    those departments, as the measures belong to them now). Counted by the database: a long
+    log has tens of thousands of moves since a year ago."""
+    before = Event.payload[("before", "phase_id")].as_integer()  # type: ignore[index]
+    now = Event.payload[("after", "phase_id")].as_integer()  # type: ignore[index]
+    card = col(Event.card_id)
+    moved = (col(Event.type) == names.CARD_MOVED) & (before != now)
+    finished = moved & now.in_(done or {-1}) & before.not_in(done or {-1})
+
+    def distinct(condition: Any) -> Any:
+        return func.count(func.distinct(case((condition, card))))
+
+    statement = select_columns(
+        distinct(moved),
+        distinct(col(Event.type) == names.CARD_CREATED),
+        distinct(finished),
+        distinct(col(Event.type) == names.CARD_ARCHIVED),
+    ).where(
+        col(Event.board_id) == board_id,
         col(Event.seq) > after,
+        card.is_not(None),
         col(Event.type).in_([names.CARD_CREATED, names.CARD_MOVED, names.CARD_ARCHIVED]),
     )
     if departments:
-        statement = statement.join(Card, col(Card.id) == col(Event.card_id)).where(
+        statement = statement.join(Card, col(Card.id) == card).where(
             col(Card.department_id).in_(departments)
         )
-    moved: set[int] = set()
-    new: set[int] = set()
-    finished: set[int] = set()
-    archived: set[int] = set()
-    for kind, card_id, payload in session.exec(statement):
-        if card_id is None:
-            continue
-        if kind == names.CARD_CREATED:
-            new.add(card_id)
-        elif kind == names.CARD_ARCHIVED:
-            archived.add(card_id)
-        else:
-            before, now = payload["before"]["phase_id"], payload["after"]["phase_id"]
-            if before != now:
-                moved.add(card_id)
-                if now in done and before not in done:
-                    finished.add(card_id)
-    return Since(len(moved), len(new), len(finished), len(archived))
+    counts = session.execute(statement).one()
+    return Since(*(int(count) for count in counts))

@@ -193,16 +193,37 @@ def departments(report: Report) -> Table:
 
 
 def annotations(report: Report) -> Table:
+    """Per week the totals (what the chart shows), then raised and resolved per category."""
+    keys = sorted(
+        {key for _monday, up, down in report.annotation_weeks for key in (*up, *down)},
+        key=lambda key: (not isinstance(key, int), _category(report, key).casefold()),
+    )
     rows: list[list[Cell]] = []
     for monday, raised, resolved in report.annotation_weeks:
         first = max(monday, report.scope.period.first)
-        rows.append([week_label(monday), first, sum(raised.values()), sum(resolved.values())])
+        row: list[Cell] = [week_label(monday), first, sum(raised.values()), sum(resolved.values())]
+        for key in keys:
+            row += [raised.get(key, 0), resolved.get(key, 0)]
+        rows.append(row)
+    columns = [_("Calendar week"), _("Week from"), _("Raised"), _("Resolved")]
+    for key in keys:
+        name = _category(report, key)
+        columns += [
+            _("%(category)s: raised", category=name),
+            _("%(category)s: resolved", category=name),
+        ]
     return Table(
         "annotations",
-        _("Concerns and resistances raised and resolved per week"),
-        [_("Calendar week"), _("Week from"), _("Raised"), _("Resolved")],
+        _("Concerns and resistances raised and resolved per week, by category"),
+        columns,
         rows,
     )
+
+
+def _category(report: Report, key: object) -> str:
+    if isinstance(key, int):
+        return report.categories.get(key, _("No category"))
+    return _("No category")
 
 
 def time_to_resolve(report: Report) -> Table:
@@ -216,9 +237,7 @@ def time_to_resolve(report: Report) -> Table:
     keys = sorted(set(raised) | set(resolved) | set(report.resolve_days), key=str)
     rows: list[list[Cell]] = [
         [
-            report.categories.get(key, _("No category"))
-            if isinstance(key, int)
-            else _("No category"),
+            _category(report, key),
             raised.get(key, 0),
             resolved.get(key, 0),
             rounded(report.resolve_days.get(key)),
