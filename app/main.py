@@ -3,6 +3,7 @@
 import asyncio
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -44,6 +45,7 @@ from app.realtime import ws as realtime_ws
 from app.realtime.relay import Relay
 from app.reports import api as reports_api
 from app.reports import views as reports_views
+from app.reports import warm
 from app.settings import ROOT_DIR, Settings, get_settings
 from app.web import errors
 from app.web.i18n import LanguageMiddleware
@@ -119,7 +121,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # full passes (over ~230k objects they took ~90 ms, on about every fifth board page).
         gc.collect()
         gc.freeze()
+        stop_warming = threading.Event()
+        warming = threading.Thread(
+            target=warm.warm, args=(app.state.db, stop_warming), name="warm", daemon=True
+        )
+        warming.start()
         yield
+        stop_warming.set()
+        # Not while the database goes away under it.
+        warming.join(timeout=10)
         guard.stop()
         for task in (listener, digest, purging):
             if task is not None:

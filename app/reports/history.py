@@ -261,6 +261,12 @@ def keep_out_of_collections() -> None:
     gc.freeze()
 
 
+def board_key(session: Session, board_id: int, created_at: datetime) -> Hashable:
+    """What tells a board from another with the same id (a restored or test database), for
+    what is kept of its log between requests."""
+    return (str(session.get_bind().engine.url), board_id, created_at)
+
+
 class Replays:
     """The replay of each board's log, kept between requests and fed only what was appended
     since: the log is append-only and a board's events commit in `seq` order (its writers take

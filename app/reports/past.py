@@ -368,7 +368,7 @@ def board_then(
     """The board's phases and active cards, in order, as they stood at `moment` (of those
     departments and phases, when named: a screen link's choice)."""
     assert board.id is not None
-    key = (str(session.get_bind().engine.url), board.id, board.created_at)
+    key = history.board_key(session, board.id, board.created_at)
     past = pasts.board_at(session, board_id=board.id, key=key, moment=moment)
     wanted, shown = set(department_ids), set(phase_ids)
     columns = []

@@ -90,7 +90,7 @@ class Report:
         self.started = boards.started_phase(self.phases_now, scope.board.started_phase_id)
         self.groups = groups_ if groups_ is not None else groups(session)
         self._group_of = {d: g for g in self.groups for d in g.department_ids}
-        key = (str(session.get_bind().engine.url), self.board_id, scope.board.created_at)
+        key = history.board_key(session, self.board_id, scope.board.created_at)
         with history.replays.replay(session, board_id=self.board_id, key=key) as replay:
             self.phases = self._phase_infos(replay.removed_phases())
             # A copy: the kept replay may be fed new events while this report is read.

@@ -1,0 +1,42 @@
+"""After start-up, the logs of long-lived boards are read once in the background, so that the
+first report or board as it was after a restart does not wait for a whole year of events."""
+
+import logging
+import threading
+
+from sqlmodel import col, func, select
+
+from app import clock
+from app.boards.models import Board
+from app.db import Database
+from app.events.models import Event
+from app.reports import history, past
+
+log = logging.getLogger(__name__)
+
+
+def warm(db: Database, stop: threading.Event) -> None:
+    """Fill the kept replays and checkpoints of the boards whose log is long, longest first."""
+    try:
+        with db.session() as session:
+            events = func.count(col(Event.seq))
+            longest = session.exec(
+                select(Event.board_id)
+                .where(col(Event.board_id).is_not(None))
+                .group_by(col(Event.board_id))
+                .having(events >= history.KEPT_ROWS)
+                .order_by(events.desc())
+                .limit(min(history.replays.boards, past.pasts.boards))
+            ).all()
+            for board_id in longest:
+                board = session.get(Board, board_id)
+                if stop.is_set() or board is None or board.id is None:
+                    break
+                key = history.board_key(session, board.id, board.created_at)
+                with history.replays.replay(session, board_id=board.id, key=key):
+                    pass
+                past.pasts.board_at(session, board_id=board.id, key=key, moment=clock.now())
+                session.rollback()
+    except Exception:
+        # A cold cache is slower, not wrong: the request that needs it reads the log itself.
+        log.exception("reading the long logs ahead failed")

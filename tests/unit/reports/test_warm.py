@@ -1,0 +1,62 @@
+"""After start-up the long logs are read ahead: the first report and the first board as it was
+find their replay and checkpoints kept; short logs are left for the request that needs them."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from app import clock
+from app.cards import service as cards
+from app.cards.models import Card, CardMove
+from app.db import Database
+from app.reports import history, past, warm
+from tests.factories import ACTOR, make_board, make_card, phases_of
+
+START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def test_the_long_logs_are_read_ahead_and_the_short_ones_not(
+    session: Session, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replays, pasts = history.Replays(), past.Pasts(every=4)
+    monkeypatch.setattr(history, "replays", replays)
+    monkeypatch.setattr(past, "pasts", pasts)
+    # A "long" log is one of at least 12 events here.
+    monkeypatch.setattr(history, "KEPT_ROWS", 12)
+    with clock.frozen_at(START):
+        long, short = make_board(session), make_board(session)
+        made = [make_card(session, long) for _ in range(4)]
+        make_card(session, short)
+    doing = phases_of(session, long)[2]
+    for minute, card in enumerate(made * 2, start=1):
+        with clock.frozen_at(START + timedelta(minutes=minute)):
+            current = session.get(Card, card.id)
+            assert current is not None
+            move = CardMove(phase_id=doing.id, position=0, version=current.version)
+            cards.move_card(session, card_id=current.id or 0, move=move, actor=ACTOR)
+    warm.warm(db, threading.Event())
+    key = history.board_key(session, long.id or 0, long.created_at)
+    assert list(replays._kept) == [key]
+    assert len(replays._kept[key][0].paths) == 4
+    (checkpoints, _lock), *others = pasts._kept.values()
+    assert not others
+    # A checkpoint every four events, the last one at the log's end.
+    session.refresh(long)
+    assert checkpoints[-1].last_seq == long.last_seq
+    assert len(checkpoints) >= 3
+
+
+def test_reading_ahead_stops_when_the_server_does(
+    session: Session, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replays = history.Replays()
+    monkeypatch.setattr(history, "replays", replays)
+    monkeypatch.setattr(history, "KEPT_ROWS", 1)
+    with clock.frozen_at(START):
+        make_card(session, make_board(session))
+    stopped = threading.Event()
+    stopped.set()
+    warm.warm(db, stopped)
+    assert not replays._kept
