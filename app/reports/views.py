@@ -19,7 +19,7 @@ from app.reports import past, presentation, service, tables
 from app.settings import get_settings
 from app.web import downloads
 from app.web.deps import BoardDep
-from app.web.htmx import render
+from app.web.htmx import render, see_other
 from app.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
@@ -103,9 +103,14 @@ def _error_text(error: InvalidInput) -> str:
     return _("%(field)s: %(message)s", field=field_label(error.field), message=reason)
 
 
-def past_board(request: Request, session: Session, board: Board) -> HTMLResponse:
-    """`/boards/{id}?am=…`: the board as it stood then, read-only, with what happened since."""
+def past_board(request: Request, session: Session, board: Board) -> Response:
+    """`/boards/{id}?am=…`: the board as it stood then, read-only, with what happened since;
+    `?am=` alone: as it stood when the last Lotsentreffen began."""
     raw = request.query_params.get("am", "")[:40]
+    if not raw.strip():
+        began = meetings.last_start(session, board_id=ident(board))
+        local = began.astimezone(get_settings().zone).strftime("%Y-%m-%dT%H:%M")
+        return see_other(f"/boards/{ident(board)}?am={local}")
     context: dict[str, Any] = {"board": board, "am": raw, "then": None, "error": ""}
     context |= _people(session)
     try:
