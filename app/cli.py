@@ -405,15 +405,9 @@ def _import_measures(
     db = _database()
     try:
         sheet = reading.read(content, file.name)
-        try:
-            columns = (
-                columns_of.parse(mapping, sheet.header)
-                if mapping
-                else columns_of.guess(sheet.header)
-            )
-        except ValueError as error:
-            _fail(f"Zuordnung: {error}")
-            return
+        columns = (
+            columns_of.parse(mapping, sheet.header) if mapping else columns_of.guess(sheet.header)
+        )
         with db.session(write=True) as session:
             found = imports.run(
                 session,
@@ -426,6 +420,9 @@ def _import_measures(
                 filename=file.name,
             )
         typer.echo(import_texts.summary(found, dry_run=dry_run))
+        for index, name in sorted(columns.items()):
+            typer.echo(f"Spalte „{sheet.header[index]}“ → {import_texts.field_name(name)}")
+        typer.echo(import_texts.match_rule(columns))
         for line in import_texts.lines(found):
             typer.echo(line)
         if found.refused:

@@ -150,7 +150,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(realtime_ws.BoardSockets)
     app.add_middleware(LanguageMiddleware, configured=settings.language)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # An uploaded list may be larger than any form: its own limit, and the wrapping around it.
+    upload = ("POST", r"/boards/[0-9]+/import", settings.import_max_bytes + 256 * 1024)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=(upload,))
     app.add_middleware(SecurityHeaders)
     errors.install(app)
     for router in API_ROUTERS:

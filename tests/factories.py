@@ -86,3 +86,27 @@ def make_category(session: Session, **overrides: Any) -> AnnotationCategory:
     values: dict[str, Any] = {"name": f"Kategorie {next(_numbers)}"}
     values.update(overrides)
     return annotations.create_category(session, data=CategoryCreate(**values), actor=ACTOR)
+
+
+# The Kommune of the sample lists in tests/data (tests/data/make_samples.py): each department
+# with its short code and its lotse.
+KOMMUNE = [
+    ("Sozialamt", "SO", "Olga Petrová", "olga.petrova@musterstadt.de"),
+    ("Bürgeramt", "BÜ", "Jürgen Weiß", "juergen.weiss@musterstadt.de"),
+    ("Kämmerei", "KÄ", "Markus Schulz", "markus.schulz@musterstadt.de"),
+    ("Ordnungsamt", "OA", "Claudia Neumann", "claudia.neumann@musterstadt.de"),
+    ("Schulen & Sport", "SCH", "Lukas Braun", "lukas.braun@musterstadt.de"),
+    ("Bauamt", "BA", "Jörg Großmann", "joerg.grossmann@musterstadt.de"),
+    ("Hauptamt", "HA", "Grete Fuß", "grete.fuss@musterstadt.de"),
+]
+
+
+def make_kommune(session: Session, *, leave_out: tuple[str, ...] = ()) -> dict[str, Department]:
+    """The departments and lotsen the sample lists name (but those left out), by short code."""
+    found = {}
+    for name, code, lotse, email in KOMMUNE:
+        if name in leave_out:
+            continue
+        found[code] = make_department(session, name=name, code=code)
+        make_lotse(session, name=lotse, email=email, department_id=found[code].id)
+    return found

@@ -25,6 +25,7 @@ def field_label(field: str) -> str:
         "until": _("Until"),
         "am": _("As of"),
         "file": _("File"),
+        "mapping": _("Mapping"),
         "meeting": _("Lotsentreffen"),
         "department": _("Department"),
         "description": _("Description"),

@@ -3,6 +3,8 @@
 import re
 import unicodedata
 
+from app.errors import InvalidInput
+
 # Field → header words that name it (folded: lower case, umlauts written out).
 FIELDS: dict[str, tuple[str, ...]] = {
     "title": ("titel", "massnahme", "massnahmen", "bezeichnung", "vorhaben", "title", "measure"),
@@ -14,6 +16,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "due_date": ("faellig", "faellig am", "termin", "frist", "deadline", "due", "due date"),
     "tags": ("schlagworte", "schlagwort", "stichworte", "tags"),
     "size": ("groesse", "aufwand", "size"),
+    # Yes/no columns.
+    "done": ("erledigt", "umgesetzt", "abgeschlossen", "fertig", "done"),
+    "archived": ("archiviert", "archiv", "archived"),
     # Only the export's own column: a list's running numbers are not the board's.
     "key": ("nummer", "number"),
 }
@@ -49,14 +54,19 @@ def parse(text: str, header: list[str]) -> dict[int, str]:
         column, _, field = part.partition("=")
         field = field.strip()
         if field not in FIELDS and field != "":
-            raise ValueError(f"unknown field {field!r}")
+            raise InvalidInput(
+                "mapping",
+                "unknown field “%(name)s” (one of: %(fields)s)",
+                name=field,
+                fields=", ".join(FIELDS),
+            )
         column = column.strip()
         if column.isdigit() and 1 <= int(column) <= len(header):
             index = int(column) - 1
         elif fold(column) in folded:
             index = folded.index(fold(column))
         else:
-            raise ValueError(f"no column {column!r}")
+            raise InvalidInput("mapping", "no column “%(name)s” in the file", name=column)
         if field:
             found[index] = field
     return found

@@ -1,16 +1,20 @@
 """Spreadsheets as a CDO has them: XLSX, or CSV as a German Excel writes it (semicolon,
-Windows-1252 or UTF-8 with BOM), with title rows above the header and empty lines between.
+Windows-1252 or UTF-8 with BOM; Excel's "Unicode text" is UTF-16 with tabs), with title rows
+above the header and empty lines between.
 
 Everything read is text (dates from XLSX cells become `TT.MM.JJJJ`); a hostile file — a zip
-bomb, binary garbage, a huge sheet — is refused before it is read in full."""
+bomb, binary garbage, a huge sheet, a formula, text in another encoding — is refused before it
+is read in full, saying why. Formulas are refused rather than read as their last result: the
+list is the CDO's, and what a formula computes is not something she typed."""
 
 import csv
 import io
 import zipfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from openpyxl import load_workbook
 
@@ -55,13 +59,12 @@ def _xlsx(content: bytes) -> list[tuple[int, list[str]]]:
     ):
         raise InvalidInput("file", "the Excel file unpacks to too much data")
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
         # The stored size of the sheet may be wrong or missing: read what is there.
         sheet.reset_dimensions()
         rows = _filled(
-            [_text(value) for value in row]
-            for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+            [_xlsx_text(cell) for cell in row] for row in sheet.iter_rows(max_col=MAX_COLUMNS)
         )
         workbook.close()
     except InvalidInput:
@@ -85,6 +88,17 @@ def _filled(rows: Iterable[list[str]]) -> list[tuple[int, list[str]]]:
     return found
 
 
+def _xlsx_text(cell: Any) -> str:
+    if getattr(cell, "data_type", None) == "f":
+        raise InvalidInput(
+            "file",
+            "cell %(cell)s holds a formula; paste the list as values (copy, paste special → "
+            "values) and upload it again",
+            cell=cell.coordinate,
+        )
+    return _text(cell.value)
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""
@@ -98,14 +112,40 @@ def _text(value: object) -> str:
 
 
 def _csv(content: bytes) -> list[tuple[int, list[str]]]:
-    if b"\x00" in content[:4096]:
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = _utf16(content)
+    elif b"\x00" in content[:4096]:
         raise InvalidInput("file", "not a text file (CSV)")
-    text = _decode(content)
+    else:
+        text = _decode(content)
     delimiter = _delimiter(text)
     try:
-        return _filled(csv.reader(io.StringIO(text), delimiter=delimiter))
+        return _filled(_no_formulas(csv.reader(io.StringIO(text), delimiter=delimiter)))
     except csv.Error:
         raise InvalidInput("file", "the CSV file cannot be read") from None
+
+
+def _no_formulas(rows: Iterable[list[str]]) -> Iterator[list[str]]:
+    """The rows, refusing a cell a spreadsheet opening the file would run (an export writes
+    '= before such text, and that stays text)."""
+    for number, cells in enumerate(rows, start=1):
+        for column, cell in enumerate(cells, start=1):
+            if cell.strip().startswith("=") and len(cell.strip()) > 1:
+                raise InvalidInput(
+                    "file",
+                    "row %(row)s, column %(column)s begins with “=” like a formula; if it is "
+                    "text, put an apostrophe before it ('=…)",
+                    row=number,
+                    column=column,
+                )
+        yield cells
+
+
+def _utf16(content: bytes) -> str:
+    try:
+        return content.decode("utf-16")
+    except UnicodeDecodeError:
+        raise InvalidInput("file", "the file is neither UTF-8 nor Windows-1252 text") from None
 
 
 def _delimiter(text: str) -> str:
@@ -133,9 +173,24 @@ def _decode(content: bytes) -> str:
     except UnicodeDecodeError:
         pass
     try:
-        return content.decode("cp1252")
+        text = content.decode("cp1252")
     except UnicodeDecodeError:
         raise InvalidInput("file", "the file is neither UTF-8 nor Windows-1252 text") from None
+    if _misread(text):
+        raise InvalidInput("file", "the file is neither UTF-8 nor Windows-1252 text")
+    return text
+
+
+# What German umlauts become when a Mac Roman or DOS (code page 850) file is read as
+# Windows-1252: letters a German list never holds, and control characters.
+FOREIGN = set("ŠšŸŒœŽžƒˆ‰‹›†‡") | {chr(code) for code in range(32) if chr(code) not in "\t\r\n"}
+UMLAUTS = set("äöüÄÖÜß")
+
+
+def _misread(text: str) -> bool:
+    """Whether Windows-1252 gave letters of the wrong encoding rather than umlauts."""
+    found = set(text)
+    return bool(found & FOREIGN) and not found & UMLAUTS
 
 
 def _cell(text: str) -> str:

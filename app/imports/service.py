@@ -2,7 +2,8 @@
 taken back, so its report is exactly what the import will do.
 
 A row updates the measure with the same number (a "Nummer" column, as the export writes it) or
-else the same title on the board; otherwise it creates one. Departments, lotsen and phases are
+else the same title on the board; otherwise it creates one. Yes/no columns say whether a
+measure is done (it goes to the done phase) or archived. Departments, lotsen and phases are
 matched by name (or short code, or email), ignoring case and umlaut spelling; unknown ones are
 listed and, when asked, created. One refused row refuses the whole import."""
 
@@ -43,6 +44,9 @@ PRIORITIES = {
     "urgent": "urgent",
 }
 SIZES = {"s": "S", "m": "M", "l": "L", "xl": "XL"}
+# A yes/no column as lists write it: "ja", "x" in a tick column, "wahr" from a checkbox.
+YES = {"ja", "j", "yes", "y", "x", "wahr", "true", "1"}
+NO = {"nein", "n", "no", "-", "falsch", "false", "0"}
 CARD_FIELDS = ("title", "description", "department_id", "lotse_id", "priority", "due_date", "size")
 
 
@@ -157,12 +161,13 @@ class _Import:
         phases = boards.list_phases(session, board_id=board.id)
         self.phases = {fold(p.name): p.id for p in phases}
         self.first_phase = phases[0].id
+        self.done_phases = [p.id for p in phases if p.is_done]
         existing = session.exec(select(Card).where(Card.board_id == board.id)).all()
         self.by_id = {card.id: card for card in existing}
         self.by_title: dict[str, list[Card]] = {}
         for card in existing:
             self.by_title.setdefault(fold(card.title), []).append(card)
-        self.seen: dict[str, int] = {}
+        self.seen: dict[tuple[str, str], int] = {}
 
     def rows(self, sheet: Sheet) -> None:
         for number, cells in sheet.rows:
@@ -182,10 +187,15 @@ class _Import:
         title = raw.get("title", "")
         if not title:
             raise _Refused(_("the title is empty"))
-        key = fold(title)
-        if key in self.seen:
-            raise _Refused(_("the same title is in row %(row)s already", row=self.seen[key]))
-        self.seen[key] = outcome.row
+        # Rows are told apart by number when the file has them, else by title: two measures
+        # may share a title on a board and in its export.
+        number = raw.get("key", "")
+        seen = ("key", number) if number else ("title", fold(title))
+        if seen in self.seen:
+            if number:
+                raise _Refused(_("the same number is in row %(row)s already", row=self.seen[seen]))
+            raise _Refused(_("the same title is in row %(row)s already", row=self.seen[seen]))
+        self.seen[seen] = outcome.row
         values: dict[str, Any] = {"title": title}
         if "description" in raw:
             values["description"] = raw["description"]
@@ -208,16 +218,45 @@ class _Import:
             values["tags"] = sorted(
                 {t.strip() for t in re.split(r"[,;]", raw["tags"]) if t.strip()}
             )
-        card = self._existing(raw.get("key", ""), title)
+        archived = _yes_no(raw["archived"]) if "archived" in raw else None
+        card = self._existing(number, title)
+        if "done" in raw:
+            phase_id = self._done(_yes_no(raw["done"]), phase_id, card)
         if card is None:
             data = CardCreate(phase_id=phase_id or self.first_phase, **values)
-            created = cards.create_card(
+            card = cards.create_card(
                 self.session, board_id=self.board_id, data=data, actor=self.actor
             )
-            outcome.action, outcome.card_id = "create", created.id
-            return
-        outcome.card_id = card.id
-        self._update(card, values, phase_id, outcome)
+            outcome.action, outcome.card_id = "create", card.id
+        else:
+            outcome.card_id = card.id
+            self._update(card, values, phase_id, outcome)
+        if archived is not None and archived != card.archived:
+            change = cards.archive_card if archived else cards.restore_card
+            change(self.session, card_id=card.id or 0, version=card.version, actor=self.actor)
+            if outcome.action != "create":
+                outcome.changed.append("archived")
+                outcome.action = "update"
+
+    def _done(self, done: bool | None, phase_id: int | None, card: Card | None) -> int | None:
+        """The phase a row goes to when it says whether the measure is done."""
+        if done is None:
+            return phase_id
+        if phase_id is not None:
+            if done != (phase_id in self.done_phases):
+                raise _Refused(_("the phase and the column “done” say different things"))
+            return phase_id
+        if not done:
+            if card is not None and card.phase_id in self.done_phases:
+                raise _Refused(
+                    _("the measure is done on the board; name the phase it goes back to")
+                )
+            return None
+        if not self.done_phases:
+            raise _Refused(_("this board has no phase for done measures"))
+        if card is not None and card.phase_id in self.done_phases:
+            return card.phase_id
+        return self.done_phases[0]
 
     def _existing(self, key: str, title: str) -> Card | None:
         if key:
@@ -349,6 +388,18 @@ def _size(text: str) -> str | None:
     if found is None:
         raise _Refused(_("unknown size “%(value)s” (S, M, L or XL)", value=text))
     return found
+
+
+def _yes_no(text: str) -> bool | None:
+    """Yes, no, or nothing said (an empty cell)."""
+    if not text:
+        return None
+    folded = fold(text) or text.strip()
+    if folded in YES:
+        return True
+    if folded in NO:
+        return False
+    raise _Refused(_("“%(value)s” is neither yes (ja, x) nor no (nein)", value=text))
 
 
 def _date(text: str) -> date | None:

@@ -6,6 +6,38 @@ from app.web.i18n import gettext as _
 from app.web.i18n import ngettext
 
 
+def field_name(name: str) -> str:
+    """A field a column can fill, as the mapping step names it."""
+    names = {
+        "title": _("Title"),
+        "description": _("Description"),
+        "department": _("Department"),
+        "lotse": _("Lotse"),
+        "phase": _("Phase"),
+        "priority": _("Priority"),
+        "due_date": _("Due date"),
+        "tags": _("Tags"),
+        "size": _("Size"),
+        "done": _("Done (yes/no)"),
+        "archived": _("Archived (yes/no)"),
+        "key": _("Number (from an export)"),
+    }
+    return names[name]
+
+
+def match_rule(mapping: dict[int, str]) -> str:
+    """How rows find the measures they update, for the columns chosen."""
+    if "key" in mapping.values():
+        return _(
+            "A row with a number updates the measure with that number on this board; a row "
+            "without one makes a new measure."
+        )
+    return _(
+        "A row updates the measure with the same title on this board (whatever the case or "
+        "umlaut spelling); otherwise it makes a new one."
+    )
+
+
 def summary(report: Report, *, dry_run: bool) -> str:
     counts = {
         "created": report.count("create"),

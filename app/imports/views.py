@@ -64,26 +64,14 @@ def _stored(settings: Settings, board_id: int, token: str) -> tuple[bytes, str]:
 
 
 def _field_names() -> list[tuple[str, str]]:
-    return [
-        ("", _("– do not import –")),
-        ("title", _("Title")),
-        ("description", _("Description")),
-        ("department", _("Department")),
-        ("lotse", _("Lotse")),
-        ("phase", _("Phase")),
-        ("priority", _("Priority")),
-        ("due_date", _("Due date")),
-        ("tags", _("Tags")),
-        ("size", _("Size")),
-        ("key", _("Number (from an export)")),
+    return [("", _("– do not import –"))] + [
+        (name, texts.field_name(name)) for name in mapping.FIELDS
     ]
 
 
 def _page(request: Request, board: Board, *, status: int = 200, **context: Any) -> HTMLResponse:
     base = {"board": board, "error": "", "sheet": None, "token": "", "fields": _field_names()}
-    settings = request.app.state.settings
-    limit = min(settings.import_max_bytes, settings.max_body_bytes)
-    base["limit_kib"] = limit // 1024
+    base["limit_kib"] = request.app.state.settings.import_max_bytes // 1024
     return render(request, "imports/import.html", base | context, status_code=status)
 
 
@@ -101,8 +89,7 @@ async def import_upload(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """Keep the file for the next steps and show its columns."""
-    settings = request.app.state.settings
-    limit = min(settings.import_max_bytes, settings.max_body_bytes)
+    limit = request.app.state.settings.import_max_bytes
     content = await file.read(limit + 1)
     name = (file.filename or "liste")[:200]
     try:
@@ -185,6 +172,7 @@ def _run(
         "report": report,
         "summary": texts.summary(report, dry_run=action != "run"),
         "lines": texts.lines(report),
+        "rule": texts.match_rule(chosen),
     }
     if report.applied:
         _remove(request.app.state.settings, ident(board), token)

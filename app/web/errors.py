@@ -53,6 +53,7 @@ def _page_message(status: int) -> str:
         403: _("You are not allowed to do this."),
         404: _("This page does not exist (any more)."),
         409: _("The change does not fit the current state."),
+        413: _("The form or file is too large."),
         422: _("The input is not valid."),
         500: _("An internal error occurred. Please try again later."),
     }

@@ -1,5 +1,7 @@
 """Refuse request bodies over the configured size with 413, before they are read whole."""
 
+import re
+
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -12,18 +14,31 @@ class BodyTooLarge(HTTPException):
 
 
 class BodySizeLimit:
-    """Checks Content-Length up front and counts streamed bodies as they arrive."""
+    """Checks Content-Length up front and counts streamed bodies as they arrive. `larger`
+    names the few routes that take more (an uploaded spreadsheet) and how much."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: tuple[tuple[str, str, int], ...] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = [(method, re.compile(path), most) for method, path, most in larger]
+
+    def _limit(self, scope: Scope) -> int:
+        for method, path, most in self.larger:
+            if scope.get("method") == method and path.fullmatch(scope.get("path", "")):
+                return most
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+        limit = self._limit(scope)
+        headers = dict(scope.get("headers", ()))
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > limit:
+            if b"text/html" not in headers.get(b"accept", b""):
                 await send(
                     {
                         "type": "http.response.start",
@@ -36,6 +51,14 @@ class BodySizeLimit:
                 )
                 await send({"type": "http.response.body", "body": _TOO_LARGE})
                 return
+            # A page gets the app's own error page, in its language: the body is refused
+            # when the app begins to read it.
+
+            async def refused() -> Message:
+                raise BodyTooLarge
+
+            await self.app(scope, refused, send)
+            return
         received = 0
 
         async def limited_receive() -> Message:
@@ -43,7 +66,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # An HTTPException passes through FastAPI's body parsing untouched.
                     raise BodyTooLarge
             return message

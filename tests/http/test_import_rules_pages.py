@@ -1,0 +1,89 @@
+"""The import page refuses a list with formulas before anything is stored, offers the yes/no
+columns, and says after the dry run how rows find their measures."""
+
+import html
+import io
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlmodel import Session, select
+
+from app.cards.models import Card
+from app.db import Database
+from tests.factories import make_board, phases_of
+from tests.helpers import dump
+
+PAGE = {"Accept": "text/html"}
+
+
+def workbook(*rows: list[Any]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_list_with_a_formula_is_refused_on_upload_naming_the_cell(
+    client: TestClient, session: Session, db: Database
+) -> None:
+    board = make_board(session, name="Maßnahmen 2027")
+    session.commit()
+    content = workbook(["Maßnahme", "Fällig"], ["E-Akte", "=HEUTE()+30"])
+    before = dump(db)
+    response = client.post(
+        f"/boards/{board.id}/import",
+        files={"file": ("liste.xlsx", content)},
+        headers=PAGE,
+        follow_redirects=False,
+    )
+    assert response.status_code == 422
+    assert "Datei: in Zelle B2 steht eine Formel; bitte die Liste als Werte einfügen" in (
+        html.unescape(response.text)
+    )
+    assert dump(db) == before
+
+
+def test_done_and_archived_columns_are_offered_and_the_dry_run_names_the_rule(
+    client: TestClient, session: Session, db: Database
+) -> None:
+    board = make_board(session, name="Maßnahmen 2027")
+    session.commit()
+    content = "Maßnahme;Umgesetzt;Archiv\r\nE-Akte;ja;\r\nMängelmelder;nein;x\r\n"
+    response = client.post(
+        f"/boards/{board.id}/import",
+        files={"file": ("liste.csv", content.encode("cp1252"))},
+        headers=PAGE,
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = client.get(response.headers["location"], headers=PAGE)
+    text = html.unescape(page.text)
+    assert re.search(
+        r'name="column-1">.*?<option value="done" selected>Erledigt \(ja/nein\)', text, re.S
+    )
+    assert re.search(
+        r'name="column-2">.*?<option value="archived" selected>Archiviert \(ja/nein\)', text, re.S
+    )
+    action = re.search(r'<form method="post" action="([^"]+)" class="import-form"', page.text)
+    assert action is not None
+    columns = {"column-0": "title", "column-1": "done", "column-2": "archived"}
+    before = dump(db)
+    trial = client.post(action.group(1), data={**columns, "action": "dry"}, headers=PAGE)
+    said = html.unescape(trial.text)
+    assert "Probelauf: 2 neu, 0 aktualisiert, 0 unverändert." in said
+    assert "Eine Zeile aktualisiert die Maßnahme mit demselben Titel auf diesem Board" in said
+    assert dump(db) == before
+    client.post(action.group(1), data={**columns, "action": "run"}, headers=PAGE)
+    session.expire_all()
+    phases = {phase.id: phase.name for phase in phases_of(session, board)}
+    made = session.exec(select(Card).where(Card.board_id == board.id)).all()
+    assert sorted((c.title, phases[c.phase_id], c.archived) for c in made) == [
+        ("E-Akte", "Erledigt", False),
+        ("Mängelmelder", "Ideenspeicher", True),
+    ]

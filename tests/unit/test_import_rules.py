@@ -1,0 +1,301 @@
+"""The import's rules beyond the sample files: rows told apart by number when measures share a
+title, yes/no columns for done and archived measures, formulas and foreign encodings refused
+with the place and the way out, Excel's "Unicode text"."""
+
+import io
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+from sqlmodel import Session, select
+
+from app.cards import export
+from app.cards import service as cards
+from app.cards.models import Card, CardCreate, CardFilter
+from app.cards.texts import error_message
+from app.db import Database
+from app.errors import InvalidInput
+from app.imports import mapping, reading
+from app.imports import service as imports
+from app.web import downloads
+from tests.factories import make_board, make_department, phases_of
+from tests.helpers import dump
+
+
+@pytest.fixture
+def board(session: Session) -> Any:
+    made = make_board(session, name="Maßnahmen 2027")
+    make_department(session, name="Sozialamt", code="SO")
+    session.commit()
+    return made
+
+
+def csv_sheet(*lines: str, encoding: str = "cp1252") -> reading.Sheet:
+    return reading.read(("\r\n".join(lines) + "\r\n").encode(encoding), "liste.csv")
+
+
+def attempt(session: Session, board: Any, table: reading.Sheet, **options: Any) -> imports.Report:
+    return imports.run(
+        session,
+        board=board,
+        sheet=table,
+        mapping=options.pop("columns", None) or mapping.guess(table.header),
+        create_missing=False,
+        dry_run=options.pop("dry_run", False),
+        actor="Dana Weber",
+    )
+
+
+def on_board(session: Session, board: Any) -> dict[str, Card]:
+    session.expire_all()
+    return {c.title: c for c in session.exec(select(Card).where(Card.board_id == board.id))}
+
+
+def refusal(content: bytes, name: str) -> str:
+    with pytest.raises(InvalidInput) as refused:
+        reading.read(content, name)
+    return error_message(refused.value)
+
+
+# --- measures that share a title -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_a_board_whose_measures_share_a_title_exports_and_imports_again(
+    session: Session, db: Database, board: Any, extension: str
+) -> None:
+    first = phases_of(session, board)[0]
+    for text in ("für das Jugendamt", "für das Sozialamt"):
+        cards.create_card(
+            session,
+            board_id=board.id,
+            data=CardCreate(title="Online-Antrag", description=text, phase_id=first.id),
+            actor="T",
+        )
+    session.commit()
+    table = export.board_table(session, board=board, filters=CardFilter())
+    content = downloads.to_csv(table) if extension == "csv" else downloads.to_xlsx(table)
+    again = reading.read(content, f"export.{extension}")
+    before = dump(db)
+    report = attempt(session, board, again)
+    assert [o.action for o in report.outcomes] == ["unchanged", "unchanged"]
+    after = dump(db)
+    # Only the import itself is logged (and counted on the board).
+    assert [row[3] for row in after.pop("event")[len(before["event"]) :]] == ["board.imported"]
+    assert {name: rows for name, rows in after.items() if name != "board"} == {
+        name: rows for name, rows in before.items() if name not in ("board", "event")
+    }
+
+
+def test_rows_with_numbers_update_their_own_measure_and_a_number_twice_is_refused(
+    session: Session, db: Database, board: Any
+) -> None:
+    first = phases_of(session, board)[0]
+    one, two = (
+        cards.create_card(
+            session,
+            board_id=board.id,
+            data=CardCreate(title="Online-Antrag", phase_id=first.id),
+            actor="T",
+        )
+        for _ in range(2)
+    )
+    session.commit()
+    report = attempt(
+        session,
+        board,
+        csv_sheet(
+            "Nummer;Titel;Priorität", f"{one.id};Online-Antrag;hoch", f"{two.id};Online-Antrag;"
+        ),
+    )
+    assert [(o.card_id, o.action, o.changed) for o in report.outcomes] == [
+        (one.id, "update", ["priority"]),
+        (two.id, "unchanged", []),
+    ]
+    session.refresh(one)
+    session.refresh(two)
+    assert (one.priority, two.priority) == ("high", "normal")
+    before = dump(db)
+    twice = attempt(
+        session,
+        board,
+        csv_sheet("Nummer;Titel", f"{one.id};Online-Antrag", f"{one.id};Online-Antrag (neu)"),
+    )
+    assert [(o.row, o.reason) for o in twice.refused] == [
+        (3, "die gleiche Nummer steht schon in Zeile 2")
+    ]
+    assert dump(db) == before
+
+
+# --- yes/no columns ---------------------------------------------------------------------------
+
+
+def test_done_and_archived_columns_take_ja_nein_and_x(
+    session: Session, db: Database, board: Any
+) -> None:
+    table = csv_sheet(
+        "Maßnahme;Erledigt;Archiviert",
+        "E-Akte Wohngeld;ja;nein",
+        "Online-Buchung Sporthallen;;",
+        "Mängelmelder;x;JA",
+        "Hundesteuer online;nein;",
+    )
+    assert mapping.guess(table.header) == {0: "title", 1: "done", 2: "archived"}
+    trial = attempt(session, board, table, dry_run=True)
+    report = attempt(session, board, table)
+    assert (
+        [o.action for o in report.outcomes] == [o.action for o in trial.outcomes] == ["create"] * 4
+    )
+    phases = {phase.id: phase.name for phase in phases_of(session, board)}
+    made = on_board(session, board)
+    assert {title: (phases[c.phase_id], c.archived) for title, c in made.items()} == {
+        "E-Akte Wohngeld": ("Erledigt", False),
+        "Online-Buchung Sporthallen": ("Ideenspeicher", False),
+        "Mängelmelder": ("Erledigt", True),
+        "Hundesteuer online": ("Ideenspeicher", False),
+    }
+    # Again, with changes: archived no longer, done now; the rest as before.
+    again = attempt(
+        session,
+        board,
+        csv_sheet(
+            "Maßnahme;Erledigt;Archiviert",
+            "E-Akte Wohngeld;ja;nein",
+            "Online-Buchung Sporthallen;wahr;",
+            "Mängelmelder;x;nein",
+            "Hundesteuer online;nein;",
+        ),
+    )
+    assert [(o.title, o.action, o.changed) for o in again.outcomes] == [
+        ("E-Akte Wohngeld", "unchanged", []),
+        ("Online-Buchung Sporthallen", "update", ["phase"]),
+        ("Mängelmelder", "update", ["archived"]),
+        ("Hundesteuer online", "unchanged", []),
+    ]
+    made = on_board(session, board)
+    assert phases[made["Online-Buchung Sporthallen"].phase_id] == "Erledigt"
+    assert not made["Mängelmelder"].archived
+
+
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        (
+            ["Titel;Erledigt", "Bauantrag;vielleicht"],
+            "„vielleicht“ ist weder ja (ja, x) noch nein (nein)",
+        ),
+        (
+            ["Titel;Status;Erledigt", "Bauantrag;In Umsetzung;ja"],
+            "Phase und Spalte „erledigt“ sagen Verschiedenes",
+        ),
+        (
+            ["Titel;Status;Erledigt", "Bauantrag;Erledigt;nein"],
+            "Phase und Spalte „erledigt“ sagen Verschiedenes",
+        ),
+        (["Titel;Archiviert", "Bauantrag;später"], "„später“ ist weder ja (ja, x) noch nein"),
+    ],
+)
+def test_a_yes_no_value_that_is_neither_is_refused_and_nothing_changes(
+    session: Session, db: Database, board: Any, lines: list[str], reason: str
+) -> None:
+    before = dump(db)
+    report = attempt(session, board, csv_sheet(*lines))
+    assert [o.row for o in report.refused] == [2]
+    assert reason in report.refused[0].reason
+    assert dump(db) == before
+
+
+def test_a_done_measure_marked_not_done_asks_for_its_phase(
+    session: Session, db: Database, board: Any
+) -> None:
+    attempt(session, board, csv_sheet("Titel;Erledigt", "Bauantrag;ja"))
+    before = dump(db)
+    report = attempt(session, board, csv_sheet("Titel;Erledigt", "Bauantrag;nein"))
+    assert [o.reason for o in report.refused] == [
+        "die Maßnahme ist auf dem Board erledigt; bitte die Phase angeben, in die sie zurückgeht"
+    ]
+    assert dump(db) == before
+    back = attempt(session, board, csv_sheet("Titel;Erledigt;Phase", "Bauantrag;nein;Priorisiert"))
+    assert [(o.action, o.changed) for o in back.outcomes] == [("update", ["phase"])]
+
+
+# --- formulas ---------------------------------------------------------------------------------
+
+
+def _workbook(*rows: list[Any]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_formula_in_an_excel_file_is_refused_naming_its_cell() -> None:
+    content = _workbook(
+        ["Maßnahme", "Fachbereich", "Fällig"],
+        ["E-Akte", "SO", "31.03.2027"],
+        ["Mängelmelder", "SO", '=HYPERLINK("http://127.0.0.1/x","Klick")'],
+    )
+    assert refusal(content, "liste.xlsx") == (
+        "Datei: in Zelle C3 steht eine Formel; bitte die Liste als Werte einfügen (Kopieren, "
+        "Inhalte einfügen → Werte) und erneut hochladen"
+    )
+
+
+def test_text_that_looks_like_a_formula_is_text_in_excel_and_with_an_apostrophe_in_csv() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Maßnahme", "Beschreibung"])
+    sheet.append(["Portal", "=alles digital"])
+    # As Excel keeps text typed with an apostrophe: a string, not a formula.
+    sheet["B2"].data_type = "s"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    table = reading.read(buffer.getvalue(), "liste.xlsx")
+    assert table.rows == [(2, ["Portal", "=alles digital"])]
+    text = csv_sheet("Maßnahme;Beschreibung", "Portal;'=alles digital")
+    assert text.rows == [(2, ["Portal", "=alles digital"])]
+
+
+@pytest.mark.parametrize("cell", ["=cmd|' /C calc'!A0", '=HYPERLINK("http://127.0.0.1/")', " =1+1"])
+def test_a_formula_in_a_csv_file_is_refused_naming_row_and_column(cell: str) -> None:
+    content = f"Maßnahme;Beschreibung\r\nPortal;{cell}\r\n".encode("cp1252")
+    assert refusal(content, "liste.csv") == (
+        "Datei: Zeile 2, Spalte 2 beginnt mit „=“ wie eine Formel; ist es Text, bitte ein "
+        "Apostroph davorsetzen ('=…)"
+    )
+
+
+# --- encodings --------------------------------------------------------------------------------
+
+
+def test_excels_unicode_text_is_read_as_utf16_with_tabs() -> None:
+    text = "Maßnahme\tFachbereich\r\nBürgerbüro-Termine\tSozialamt\r\nŁódź-Partnerschaft\tSO\r\n"
+    table = reading.read(b"\xff\xfe" + text.encode("utf-16-le"), "liste.txt")
+    assert table.header == ["Maßnahme", "Fachbereich"]
+    assert table.rows == [
+        (2, ["Bürgerbüro-Termine", "Sozialamt"]),
+        (3, ["Łódź-Partnerschaft", "SO"]),
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["mac_roman", "cp850"])
+def test_a_file_in_another_encoding_is_refused_not_read_garbled(encoding: str) -> None:
+    content = "Maßnahme;Fachbereich\r\nGebührenbescheid;Kämmerei\r\nÜbergabe;Bürgeramt\r\n"
+    assert refusal(content.encode(encoding), "liste.csv") == (
+        "Datei: die Datei ist weder UTF-8- noch Windows-1252-Text"
+    )
+
+
+def test_utf16_without_its_mark_is_refused_as_no_text_file() -> None:
+    content = "Maßnahme;Fachbereich\r\nE-Akte;SO\r\n".encode("utf-16-le")
+    assert refusal(content, "liste.csv") == "Datei: keine Textdatei (CSV)"
+
+
+def test_umlauts_and_quotes_of_windows_1252_are_still_read() -> None:
+    table = csv_sheet("Maßnahme;Beschreibung", "Gebühren;„Bürger“ zahlen online – sofort")
+    assert table.rows == [(2, ["Gebühren", "„Bürger“ zahlen online – sofort"])]
