@@ -108,6 +108,8 @@ def _agenda_page(
             board=board,
             first=found.start.astimezone(zone).date(),
             last=found.end.astimezone(zone).date(),
+            start=found.start,
+            end=found.end,
         ),
         "departments": departments,
         "by_id": {d.id: d for d in departments},

@@ -15,7 +15,6 @@ from sqlmodel import Session
 from app.boards.models import Board
 from app.db import SessionDep
 from app.reports import figures, scope, service
-from app.settings import get_settings
 from app.web.deps import BoardDep
 
 router = APIRouter(tags=["reports"])
@@ -62,7 +61,8 @@ class ScopeRead(BaseModel):
 
 
 def _report(session: Session, board: Board, request: Request) -> service.Report:
-    return service.report_for(session, board, request.query_params)
+    minimum = request.app.state.settings.report_min_lotsen
+    return service.report_for(session, board, request.query_params, min_lotsen=minimum)
 
 
 def _scope(report: service.Report) -> ScopeRead:
@@ -77,7 +77,7 @@ def _scope(report: service.Report) -> ScopeRead:
         department=chosen.department,
         tag=chosen.tag,
         started_phase_id=report.started.id if report.started else None,
-        min_lotsen=get_settings().report_min_lotsen,
+        min_lotsen=report.min_lotsen,
     )
 
 

@@ -35,17 +35,22 @@ class Period:
     first: date
     last: date
     zone: ZoneInfo
+    # A span between two moments of those days (an agenda's: from one Lotsentreffen to the
+    # next) rather than the whole days.
+    opens: datetime | None = None
+    closes: datetime | None = None
 
     def _midnight(self, day: date) -> datetime:
         return datetime.combine(day, time(), self.zone).astimezone(UTC)
 
     @property
     def start(self) -> datetime:
-        return self._midnight(self.first)
+        return self.opens.astimezone(UTC) if self.opens else self._midnight(self.first)
 
     @property
     def end(self) -> datetime:
-        return min(self._midnight(self.last + timedelta(days=1)), clock.now())
+        closes = self.closes or self._midnight(self.last + timedelta(days=1))
+        return min(closes.astimezone(UTC), clock.now())
 
     def days(self) -> list[date]:
         """The period's days that have begun."""

@@ -8,7 +8,7 @@ one or two people are figures on those people. There is no figure per person.
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from statistics import median
 from typing import Any
@@ -40,10 +40,11 @@ class Group:
     department_ids: frozenset[int | None]
 
 
-def groups(session: Session) -> list[Group]:
-    """The departments with enough lotsen, then the others merged ("weitere Fachbereiche"),
-    then the measures of no department ("ohne")."""
-    minimum = get_settings().report_min_lotsen
+def groups(session: Session, minimum: int | None = None) -> list[Group]:
+    """The departments with at least `minimum` lotsen (the setting, unless the app runs with
+    other settings), then the others merged ("weitere Fachbereiche"), then the measures of no
+    department ("ohne")."""
+    minimum = minimum or get_settings().report_min_lotsen
     counts = dict(
         session.exec(
             select(Lotse.department_id, func.count())
@@ -75,9 +76,15 @@ class Report:
     """Every figure of one scope; each is computed when first asked."""
 
     def __init__(
-        self, session: Session, scope: Scope, *, groups_: list[Group] | None = None
+        self,
+        session: Session,
+        scope: Scope,
+        *,
+        groups_: list[Group] | None = None,
+        min_lotsen: int | None = None,
     ) -> None:
         assert scope.board.id is not None
+        self.min_lotsen = min_lotsen or get_settings().report_min_lotsen
         self.session = session
         self.scope = scope
         self.board_id = scope.board.id
@@ -88,7 +95,7 @@ class Report:
             )
         )
         self.started = boards.started_phase(self.phases_now, scope.board.started_phase_id)
-        self.groups = groups_ if groups_ is not None else groups(session)
+        self.groups = groups_ if groups_ is not None else groups(session, self.min_lotsen)
         self._group_of = {d: g for g in self.groups for d in g.department_ids}
         key = history.board_key(session, self.board_id, scope.board.created_at)
         with history.replays.replay(session, board_id=self.board_id, key=key) as replay:
@@ -267,12 +274,13 @@ def report_for(
     board: Board,
     params: Mapping[str, str],
     *,
+    min_lotsen: int,
     groups_: list[Group] | None = None,
 ) -> Report:
     """The report a query asks for (pages, downloads, API); refuses a bad scope."""
-    found = groups_ if groups_ is not None else groups(session)
+    found = groups_ if groups_ is not None else groups(session, min_lotsen)
     chosen = from_query(session, board, params, group_keys={g.key for g in found})
-    return Report(session, chosen, groups_=found)
+    return Report(session, chosen, groups_=found, min_lotsen=min_lotsen)
 
 
 @dataclass(frozen=True)
@@ -286,9 +294,19 @@ class Summary:
     blocked_share: float | None  # of the time in work
 
 
-def summary(session: Session, *, board: Board, first: date, last: date) -> Summary:
-    """The whole board's figures from `first` to `last` (local days, up to now)."""
-    report = Report(session, Scope(board, Period(first, last, get_settings().zone)))
+def summary(
+    session: Session,
+    *,
+    board: Board,
+    first: date,
+    last: date,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Summary:
+    """The whole board's figures from `first` to `last` (local days, up to now), or from
+    `start` to `end` within them."""
+    zone = get_settings().zone
+    report = Report(session, Scope(board, Period(first, last, zone, start, end)))
     stopped, working = report.blocked.get("", (timedelta(0), timedelta(0)))
     return Summary(
         done=len(report.done),

@@ -27,7 +27,8 @@ router = APIRouter(include_in_schema=False)
 
 def _context(session: Session, board: Board, request: Request, group: str) -> dict[str, Any]:
     board_id = ident(board)
-    departments = service.groups(session)
+    minimum = request.app.state.settings.report_min_lotsen
+    departments = service.groups(session, minimum)
     context: dict[str, Any] = {
         "board": board,
         "group": group,
@@ -36,13 +37,15 @@ def _context(session: Session, board: Board, request: Request, group: str) -> di
         "departments": departments,
         "tags": cards.board_tags(session, board_id=board_id),
         "meetings": meetings.past(session, board_id=board_id, count=26),
-        "min_lotsen": get_settings().report_min_lotsen,
+        "min_lotsen": minimum,
         "query": request.url.query,
         "params": request.query_params,
         "error": "",
     }
     try:
-        report = service.report_for(session, board, request.query_params, groups_=departments)
+        report = service.report_for(
+            session, board, request.query_params, min_lotsen=minimum, groups_=departments
+        )
     except InvalidInput as error:
         context["error"] = _error_text(error)
         return context
@@ -81,7 +84,9 @@ def report_download(request: Request, board: BoardDep, session: SessionDep, name
     slug, _dot, extension = name.rpartition(".")
     if slug not in tables.BUILDERS or extension not in downloads.MEDIA_TYPES:
         raise NotFound("table", name)
-    table = tables.BUILDERS[slug](service.report_for(session, board, request.query_params))
+    minimum = request.app.state.settings.report_min_lotsen
+    report = service.report_for(session, board, request.query_params, min_lotsen=minimum)
+    table = tables.BUILDERS[slug](report)
     filename = downloads.filename(table, board_name=board.name, extension=extension)
     return downloads.response(table, extension=extension, name=filename)
 

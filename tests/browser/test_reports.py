@@ -122,3 +122,25 @@ def test_the_wall_screen_as_it_was(
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT / f"screen-as-it-was-{width}x{height}.png"))
     context.close()
+
+
+def test_the_wall_screen_as_it_was_is_accessible(
+    browser: Browser, live_server: LiveServer, db: Database
+) -> None:
+    assert load_demo(db)
+    with db.session(write=True) as session:
+        plain, _link = tokens.create_screen_link(session, board_id=1, name="Wand", actor="Test")
+    day = (clock.now() - timedelta(days=14)).astimezone(get_settings().zone).date()
+    # No login: the screen link is the key. bypass_csp only lets the test inject axe-core.
+    context = browser.new_context(
+        locale="de-DE", viewport={"width": 1920, "height": 1080}, bypass_csp=True
+    )
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{live_server.url}/screen/{plain}?am={day.isoformat()}")
+    expect(page.locator(".screen__past")).to_contain_text(f"Stand vom {day:%d.%m.%y}")
+    expect(page.locator(".card__title").first).to_be_visible()
+    assert run_axe(page) == []
+    assert problems == []
+    context.close()

@@ -1,7 +1,8 @@
 """Lotsentreffen through the real app: the API, the page, the board and screen, the feed."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -11,8 +12,12 @@ from sqlmodel import Session
 from app import clock
 from app.accounts import tokens
 from app.accounts.models import Role
+from app.cards import service as cards
+from app.cards.models import Card, CardMove
 from app.db import Database
-from tests.factories import make_board, make_card, make_department, make_user
+from app.meetings import service as meetings
+from app.meetings.models import SeriesSet
+from tests.factories import make_board, make_card, make_department, make_user, phases_of
 from tests.helpers import dump
 from tests.http.test_security import bearer
 
@@ -275,3 +280,83 @@ def test_lotsen_bring_topics_in_admins_take_them_off_viewers_read(
     assert "Für das Lotsentreffen am " in history and "eingebracht: „XBau“" in history
     agenda = viewer.get(f"/api/v1/boards/{board.id}/meetings/{first}/agenda").json()
     assert [i["title"] for i in agenda["items"]] == ["XBau"]
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _berlin(month: int, day: int, hour: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, 0, tzinfo=BERLIN)
+
+
+def _board_with_meetings(session: Session, finished: dict[str, datetime]) -> Any:
+    """Lotsentreffen on Tuesdays at 10:00 every two weeks from 3 November; measures created in
+    "In Umsetzung" on 27 October, each done at its moment (if it has one)."""
+    with clock.frozen_at(_berlin(10, 27)):
+        board = make_board(session)
+        meetings.set_series(
+            session, board_id=board.id, data=SeriesSet(first_date=date(2026, 11, 3)), actor="T"
+        )
+        doing, done = phases_of(session, board)[2:]
+        made = {
+            title: make_card(session, board, title=title, phase_id=doing.id) for title in finished
+        }
+    for title, moment in finished.items():
+        if moment is None:
+            continue
+        with clock.frozen_at(moment):
+            card = session.get(Card, made[title].id)
+            assert card is not None
+            data = CardMove(phase_id=done.id, position=0, version=card.version)
+            cards.move_card(session, card_id=card.id, move=data, actor="T")
+    return board
+
+
+def test_the_agenda_counts_the_measures_done_since_the_previous_lotsentreffen(
+    client: TestClient, session: Session
+) -> None:
+    board = _board_with_meetings(
+        session,
+        {
+            "Vorher": _berlin(11, 2),  # before the previous Lotsentreffen (3 November)
+            "Erstens": _berlin(11, 5),  # 9 days after creation
+            "Zweitens": _berlin(11, 16),  # 20 days
+            "Danach": _berlin(11, 18, 9),  # after this one (17 November)
+        },
+    )
+    with clock.frozen_at(_berlin(11, 18, 12)):
+        page = client.get(f"/boards/{board.id}/treffen/2026-11-17")
+    assert page.status_code == 200
+    assert "Seit dem letzten Lotsentreffen, vom 03.11.26, 10:00 bis 17.11.26, 10:00" in page.text
+    # Danach was still in work, 21.5 days in "In Umsetzung": longer than the 20 days of 85 %
+    # of the stays that ended in the period.
+    assert (
+        "Auf dem ganzen Board: 2 Maßnahmen erledigt (85 % in höchstens 20 Tagen nach dem "
+        "Anlegen), 1 in Arbeit, davon 1 länger als üblich in ihrer Phase."
+    ) in page.text
+
+
+def test_the_agendas_flow_sentence_keeps_to_the_agendas_period(
+    client: TestClient, session: Session
+) -> None:
+    board = _board_with_meetings(
+        session,
+        {
+            # 08:00 on the day of the previous Lotsentreffen: before it began at 10:00.
+            "Früh": _berlin(11, 3, 8),
+            "Mitte": _berlin(11, 10),
+            # 14:00 on the day of this Lotsentreffen: after it began at 10:00.
+            "Spät": _berlin(11, 17, 14),
+        },
+    )
+    with clock.frozen_at(_berlin(11, 17, 18)):
+        page = client.get(f"/boards/{board.id}/treffen/2026-11-17")
+        data = client.get(f"/api/v1/boards/{board.id}/meetings/2026-11-17/agenda").json()
+    # The agenda covers the time between the two Lotsentreffen: only Mitte was done in it, as
+    # its own list says; the sentence on the whole board must count the same.
+    assert data["period"] == {
+        "start": _berlin(11, 3, 10).isoformat(),
+        "end": _berlin(11, 17, 10).isoformat(),
+    }
+    assert [m["title"] for part in data["departments"] for m in part["done"]] == ["Mitte"]
+    assert "Auf dem ganzen Board: 1 Maßnahme erledigt (85 % in höchstens 14 Tagen" in page.text

@@ -148,3 +148,47 @@ def test_an_admin_sees_the_restricted_board_and_a_quiet_week_says_so(
         assert text.subject(quiet) == "Wochenübersicht KW 46: nichts Neues"
         mail = text.as_text(quiet, base_url="https://x", settings_url="https://x/account")
         assert "Auf Ihren Boards gab es in dieser Woche nichts Neues." in mail
+
+
+def test_the_digest_counts_the_measures_done_in_its_week_on_the_whole_board(
+    session: Session,
+) -> None:
+    with clock.frozen_at(at(11, 10)):
+        board = make_board(session, name="Maßnahmen 2026")
+        doing, done = boards.list_phases(session, board_id=board.id)[2:]
+        made = {
+            title: make_card(session, board, title=title, phase_id=doing.id)
+            for title in ("Vorwoche", "Dienstag", "Freitag", "Montagfrüh", "Offen")
+        }
+    finished = {
+        "Vorwoche": at(11, 20),  # week 47
+        "Dienstag": at(11, 24),  # 14 days after creation
+        "Freitag": at(11, 27),  # 17 days
+        "Montagfrüh": at(11, 30, 6),  # week 49, before the digest goes out at 07:00
+    }
+    for title, moment in finished.items():
+        with clock.frozen_at(moment):
+            card = queries.get_card(session, card_id=made[title].id)
+            cards.move_card(
+                session,
+                card_id=card.id,
+                move=CardMove(version=card.version, phase_id=done.id, position=0),
+                actor=ACTOR,
+            )
+    lotse = make_user(session, role=Role.lotse, name="Jana Kuhn")
+    with clock.frozen_at(at(11, 30, 7)):
+        digest = content.for_user(session, user=lotse, week=WEEK_48)
+        mail = text.as_text(digest, base_url="https://x", settings_url="https://x/account")
+        before = content.for_user(session, user=lotse, week=content.Week(2026, 47))
+        earlier = text.as_text(before, base_url="https://x", settings_url="https://x/account")
+    # Week 48: Dienstag and Freitag; at its end Montagfrüh and Offen were in work, each 19.5
+    # days in "In Umsetzung", longer than the 17 days of 85 % of the stays that ended then.
+    assert (
+        "\nAuf dem ganzen Board: 2 Maßnahmen erledigt (85 % in höchstens 17 Tagen nach dem "
+        "Anlegen), 2 in Arbeit, davon 2 länger als üblich in ihrer Phase.\n"
+    ) in mail
+    # Week 47: only Vorwoche (10 days); four in work, each longer than its 10 days.
+    assert (
+        "\nAuf dem ganzen Board: 1 Maßnahme erledigt (85 % in höchstens 10 Tagen nach dem "
+        "Anlegen), 4 in Arbeit, davon 4 länger als üblich in ihrer Phase.\n"
+    ) in earlier

@@ -1,6 +1,6 @@
 """Flow figures on a scripted history whose answers are computed by hand in the comments."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from app.cards.models import Card, CardMove
 from app.people.models import Lotse
 from app.reports.scope import Period, Scope
 from app.reports.service import OTHERS, Report, groups
+from app.settings import get_settings
 from tests.factories import (
     make_annotation,
     make_board,
@@ -146,25 +147,54 @@ def report(
 def test_cumulative_flow_per_day(session: Session, story: dict[str, Any]) -> None:
     ideas, ranked, doing, done = (p.id for p in story["phases"])
     found = report(session, story)
-    flow = dict(found.flow)
-    assert len(flow) == 28
-    expected = {
-        0: {ideas: 2, ranked: 1},
-        1: {ideas: 2, doing: 2},
-        2: {ideas: 2, doing: 3},
-        3: {ideas: 1, doing: 4, done: 1},
-        4: {ideas: 1, doing: 5},
-        5: {ideas: 1, doing: 5, done: 1},
-        6: {ideas: 1, doing: 4, done: 1},  # C archived outside done: gone
-        8: {doing: 4, done: 2},
-        10: {doing: 3, done: 3},
-        16: {doing: 2, done: 4},  # D archived from done: still counted
-        20: {doing: 1, done: 5},
-        25: {doing: 2, done: 4},
-        27: {doing: 2, done: 4},
-    }
-    for offset, counts in expected.items():
-        assert dict(flow[date(2026, 11, 2) + timedelta(days=offset)]) == counts, offset
+    # Each day's counts at its end (midnight in Berlin, day + 15 hours). The changes: day 0
+    # A, D in ideas, B ranked; 1 C created in work, B started; 2 A started, E created; 3 B
+    # done, D started, G created in work; 4 B reopened; 5 A done, F created in work; 6 C
+    # archived from work (gone); 8 E done; 10 B done; 15 D done; 16 D archived in done (still
+    # done); 20 G done; 25 G reopened.
+    by_hand = [
+        # ideas, ranked, doing, done
+        (2, 1, 0, 0),  # day 0, Monday 2 November
+        (2, 0, 2, 0),
+        (2, 0, 3, 0),
+        (1, 0, 4, 1),
+        (1, 0, 5, 0),
+        (1, 0, 5, 1),  # day 5
+        (1, 0, 4, 1),
+        (1, 0, 4, 1),
+        (0, 0, 4, 2),
+        (0, 0, 4, 2),
+        (0, 0, 3, 3),  # day 10
+        (0, 0, 3, 3),
+        (0, 0, 3, 3),
+        (0, 0, 3, 3),
+        (0, 0, 3, 3),
+        (0, 0, 2, 4),  # day 15
+        (0, 0, 2, 4),
+        (0, 0, 2, 4),
+        (0, 0, 2, 4),
+        (0, 0, 2, 4),
+        (0, 0, 1, 5),  # day 20
+        (0, 0, 1, 5),
+        (0, 0, 1, 5),
+        (0, 0, 1, 5),
+        (0, 0, 1, 5),
+        (0, 0, 2, 4),  # day 25
+        (0, 0, 2, 4),
+        (0, 0, 2, 4),  # day 27, Sunday 29 November
+    ]
+    expected = [
+        (
+            date(2026, 11, 2) + timedelta(days=offset),
+            {
+                phase: count
+                for phase, count in zip((ideas, ranked, doing, done), row, strict=True)
+                if count
+            },
+        )
+        for offset, row in enumerate(by_hand)
+    ]
+    assert [(day, dict(counts)) for day, counts in found.flow] == expected
 
 
 def test_throughput_lead_and_cycle_times(session: Session, story: dict[str, Any]) -> None:
@@ -298,6 +328,104 @@ def test_an_undone_move_leaves_the_stay_as_it_was(session: Session) -> None:
     assert [round(item.days, 3) for item in found.aging] == [END]
     assert found.time_in_phase == {}
     assert found.done == []
+
+
+def restore(session: Session, card: Card, when: float) -> None:
+    with at(when):
+        current = session.get(Card, card.id)
+        assert current is not None
+        cards.restore_card(session, card_id=current.id, version=current.version, actor="Test")
+
+
+def test_a_measure_restored_from_the_archive(session: Session) -> None:
+    with at(-1):
+        board = make_board(session)
+    _ideas, _ranked, doing, done = phases_of(session, board)
+    # X: in work, archived on day 2 (it leaves the flow), restored on day 5, done on day 7.
+    x = created(session, board, doing, 0)
+    archive(session, x, 2)
+    restore(session, x, 5)
+    move(session, x, done, 7)
+    # Y: done on day 1, archived there on day 3 (still done), restored on day 4: still the
+    # one completion of day 1, not a second one.
+    y = created(session, board, doing, 0)
+    move(session, y, done, 1)
+    archive(session, y, 3)
+    restore(session, y, 4)
+    found = report(session, {"board": board})
+    by_hand = [(2, 0), (1, 1), (0, 1), (0, 1), (0, 1), (1, 1), (1, 1)] + [(0, 2)] * 21
+    expected = [
+        (
+            date(2026, 11, 2) + timedelta(days=offset),
+            {p: n for p, n in ((doing.id, in_work), (done.id, finished)) if n},
+        )
+        for offset, (in_work, finished) in enumerate(by_hand)
+    ]
+    assert [(d, dict(counts)) for d, counts in found.flow] == expected
+    assert [(c.card_id, c.lead_days, c.cycle_days) for c in found.done] == [
+        (y.id, 1, 1),
+        (x.id, 7, 7),
+    ]
+    # Y in the week of 2 November, X on Monday 9 November.
+    assert [count for _, count in found.throughput] == [1, 1, 0, 0]
+    # Archiving ends a stay: X in work 0→2 and 5→7, Y 0→1; Y in done 1→3.
+    assert sorted(found.time_in_phase[doing.id]) == [1, 2, 2]
+    assert found.time_in_phase[done.id] == [2]
+    # In work: X 2 + 2 days (not while archived), Y 1 day.
+    assert found.blocked[""] == (timedelta(0), timedelta(days=5))
+    assert found.aging == []
+
+
+@pytest.fixture
+def minimum() -> Iterator[Callable[[int | None], None]]:
+    """Set LOTSENBOARD_REPORT_MIN_LOTSEN (None: unset) as an administrator would."""
+    with pytest.MonkeyPatch.context() as patch:
+
+        def set_to(value: int | None) -> None:
+            if value is None:
+                patch.delenv("LOTSENBOARD_REPORT_MIN_LOTSEN", raising=False)
+            else:
+                patch.setenv("LOTSENBOARD_REPORT_MIN_LOTSEN", str(value))
+            get_settings.cache_clear()
+
+        yield set_to
+    get_settings.cache_clear()
+
+
+def test_the_minimum_of_lotsen_per_department_is_configurable(
+    session: Session, minimum: Callable[[int | None], None]
+) -> None:
+    sizes = {"Bauamt": 3, "Ordnungsamt": 2, "Kämmerei": 1, "Schulamt": 1}
+    made = {}
+    for number, (name, lotsen) in enumerate(sizes.items()):
+        made[name] = make_department(session, name=name, code=f"D{number}")
+        for _ in range(lotsen):
+            make_lotse(session, department_id=made[name].id)
+    ids = {name: department.id for name, department in made.items()}
+
+    def shown() -> dict[str, tuple[str, set[int | None]]]:
+        return {g.key: (g.name, set(g.department_ids)) for g in groups(session)}
+
+    minimum(None)
+    assert get_settings().report_min_lotsen == 3
+    # By default the Ordnungsamt's two lotsen are too few: merged with the one-lotse ones.
+    assert shown() == {
+        str(ids["Bauamt"]): ("Bauamt", {ids["Bauamt"]}),
+        OTHERS: ("Weitere Fachbereiche", {ids["Ordnungsamt"], ids["Kämmerei"], ids["Schulamt"]}),
+        "ohne": ("Ohne Fachbereich", {None}),
+    }
+    minimum(2)
+    # With a minimum of 2 it stands alone; the Kämmerei and the Schulamt (1 + 1) are merged.
+    assert shown() == {
+        str(ids["Bauamt"]): ("Bauamt", {ids["Bauamt"]}),
+        str(ids["Ordnungsamt"]): ("Ordnungsamt", {ids["Ordnungsamt"]}),
+        OTHERS: ("Weitere Fachbereiche", {ids["Kämmerei"], ids["Schulamt"]}),
+        "ohne": ("Ohne Fachbereich", {None}),
+    }
+    minimum(4)
+    # The small ones (2 + 1 + 1) reach 4 together; the Bauamt's 3 do not stand alone.
+    assert set(shown()) == {OTHERS, "ohne"}
+    assert shown()[OTHERS][1] == set(ids.values())
 
 
 def test_lengths_of_time_across_the_change_to_summer_time() -> None:
