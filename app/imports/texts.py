@@ -66,8 +66,10 @@ def summary(report: Report, *, dry_run: bool) -> str:
 
 
 def lines(report: Report) -> list[str]:
+    """Refused rows first (they are what must be fixed), then the others in file order."""
     found = []
-    for outcome in report.outcomes:
+    ordered = sorted(report.outcomes, key=lambda outcome: outcome.action != "refused")
+    for outcome in ordered:
         if outcome.action == "refused":
             found.append(
                 _("Row %(row)s: refused – %(reason)s", row=outcome.row, reason=outcome.reason)

@@ -15,7 +15,7 @@ from app.cards.models import Card, CardCreate, CardFilter
 from app.cards.texts import error_message
 from app.db import Database
 from app.errors import InvalidInput
-from app.imports import mapping, reading
+from app.imports import mapping, reading, texts
 from app.imports import service as imports
 from app.web import downloads
 from tests.factories import make_board, make_department, phases_of
@@ -299,3 +299,16 @@ def test_utf16_without_its_mark_is_refused_as_no_text_file() -> None:
 def test_umlauts_and_quotes_of_windows_1252_are_still_read() -> None:
     table = csv_sheet("Maßnahme;Beschreibung", "Gebühren;„Bürger“ zahlen online – sofort")
     assert table.rows == [(2, ["Gebühren", "„Bürger“ zahlen online – sofort"])]
+
+
+def test_the_report_names_refused_rows_first(session: Session, board: Any) -> None:
+    report = attempt(
+        session,
+        board,
+        csv_sheet("Titel;Priorität", "E-Akte;hoch", "Mängelmelder;egal", "Wohngeld;niedrig"),
+    )
+    assert texts.lines(report) == [
+        "Zeile 3: abgelehnt – unbekannte Priorität „egal“",
+        "Zeile 2: neu – E-Akte",
+        "Zeile 4: neu – Wohngeld",
+    ]
