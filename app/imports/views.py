@@ -16,10 +16,11 @@ from app.boards.models import Board
 from app.cards.texts import error_message
 from app.db import SessionDep, ident
 from app.errors import DomainError, InvalidInput, NotFound
-from app.imports import mapping, reading, texts
+from app.imports import mapping, reading, template, texts
 from app.imports import service as imports
 from app.settings import Settings
 from app.web.deps import BoardDep
+from app.web.downloads import MEDIA_TYPES, content_disposition, slugify
 from app.web.htmx import render, see_other
 from app.web.i18n import gettext as _
 
@@ -101,6 +102,17 @@ async def import_upload(
         return _page(request, board, status=422, error=error_message(error))
     token = await run_in_threadpool(store, request.app.state.settings, ident(board), content, name)
     return see_other(f"/boards/{ident(board)}/import/{token}")
+
+
+@router.get("/boards/{board_id}/import-vorlage.xlsx")
+def import_template(board: BoardDep, session: SessionDep, principal: Admin) -> Response:
+    """An empty list with the columns the import recognises and the values this board knows."""
+    name = f"vorlage-{slugify(board.name)}.xlsx"
+    return Response(
+        template.workbook(session, board_id=ident(board)),
+        media_type=MEDIA_TYPES["xlsx"],
+        headers={"Content-Disposition": content_disposition(name)},
+    )
 
 
 @router.get("/boards/{board_id}/import/{token}", response_class=HTMLResponse)

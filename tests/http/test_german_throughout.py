@@ -6,6 +6,7 @@ German; the visible text (text nodes, the attributes people read or hear, the me
 pydantic's English. A new route fails here until it is listed with what to render or send.
 """
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -20,6 +21,7 @@ import pytest
 from babel.messages.pofile import read_po
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlmodel import Session
 
 from app.accounts import resets, tokens
@@ -116,6 +118,12 @@ def visible_texts(response: Any) -> list[str]:
                 parser = VisibleText()
                 parser.feed(leaf)
                 texts += parser.texts
+    elif "spreadsheetml" in response.headers.get("content-type", ""):
+        # A workbook's words: every text cell of every sheet.
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows(values_only=True):
+                texts += [value for value in row if isinstance(value, str)]
     raw = response.headers.get("hx-trigger")
     if raw:
         texts += [str(value) for value in _leaves(json.loads(raw))]
@@ -375,6 +383,7 @@ PAGES: dict[str, list[str]] = {
         "/boards/{board}/auswertung/annotations?period=custom&from=2026-11-01&to=2026-11-20",
     ],
     "/boards/{board_id}/import": ["/boards/{board}/import"],
+    "/boards/{board_id}/import-vorlage.xlsx": ["/boards/{board}/import-vorlage.xlsx"],
     "/boards/{board_id}/import/{token}": ["/boards/{board}/import/{upload}"],
     "/boards/{board_id}/export.{extension}": [
         "/boards/{board}/export.csv",

@@ -4,16 +4,21 @@ columns, and says after the dry run how rows find their measures."""
 import html
 import io
 import re
+from collections.abc import Callable
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, select
 
+from app.accounts.models import Role
 from app.cards.models import Card
 from app.db import Database
-from tests.factories import make_board, phases_of
+from app.imports import mapping
+from tests.factories import make_board, make_department, make_lotse, make_user, phases_of
 from tests.helpers import dump
+from tests.http.test_security import bearer
 
 PAGE = {"Accept": "text/html"}
 
@@ -87,3 +92,76 @@ def test_done_and_archived_columns_are_offered_and_the_dry_run_names_the_rule(
         ("E-Akte", "Erledigt", False),
         ("Mängelmelder", "Ideenspeicher", True),
     ]
+
+
+def test_the_empty_list_has_the_columns_the_import_reads_and_the_boards_values(
+    client: TestClient, session: Session, db: Database
+) -> None:
+    board = make_board(session, name="Maßnahmen 2027")
+    department = make_department(session, name="Kämmerei", code="KÄ")
+    make_lotse(session, name="Markus Schulz", department_id=department.id)
+    session.commit()
+    page = client.get(f"/boards/{board.id}/import", headers=PAGE)
+    assert f'/boards/{board.id}/import-vorlage.xlsx" download>' in page.text
+    response = client.get(f"/boards/{board.id}/import-vorlage.xlsx")
+    assert response.status_code == 200
+    assert 'filename="vorlage-massnahmen-2027.xlsx"' in response.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Maßnahmen", "Gültige Werte"]
+    header = [cell.value for cell in book["Maßnahmen"][1]]
+    assert header == [
+        "Titel",
+        "Beschreibung",
+        "Fachbereich",
+        "Lotse",
+        "Phase",
+        "Priorität",
+        "Fällig am",
+        "Schlagworte",
+        "Größe",
+        "Erledigt",
+        "Archiviert",
+    ]
+    assert sorted(mapping.guess(header).values()) == sorted(set(mapping.FIELDS) - {"key"})
+    values = list(book["Gültige Werte"].iter_cols(values_only=True))
+    assert values[0] == ("Phase", "Ideenspeicher", "Priorisiert", "In Umsetzung", "Erledigt")
+    assert values[1][:2] == ("Fachbereich", "Kämmerei") and values[2][:2] == ("Kürzel", "KÄ")
+    assert values[3][:2] == ("Lotse", "Markus Schulz")
+    # Filled in as a CDO would, it imports without a change to the columns.
+    sheet = book["Maßnahmen"]
+    sheet.append(
+        ["E-Rechnung", "", "KÄ", "Markus Schulz", "Priorisiert", "hoch", "", "", "M", "nein", ""]
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    uploaded = client.post(
+        f"/boards/{board.id}/import",
+        files={"file": ("vorlage.xlsx", buffer.getvalue())},
+        headers=PAGE,
+        follow_redirects=False,
+    )
+    mapped = client.get(uploaded.headers["location"], headers=PAGE)
+    action = re.search(r'<form method="post" action="([^"]+)" class="import-form"', mapped.text)
+    assert action is not None
+    columns = {f"column-{i}": field for i, field in mapping.guess(header).items()}
+    done = client.post(action.group(1), data={**columns, "action": "run"}, headers=PAGE)
+    assert "Importiert: 1 neu, 0 aktualisiert, 0 unverändert." in html.unescape(done.text)
+    session.expire_all()
+    made = session.exec(select(Card).where(Card.board_id == board.id)).one()
+    assert (made.title, made.department_id, made.priority, made.size) == (
+        "E-Rechnung",
+        department.id,
+        "high",
+        "M",
+    )
+
+
+def test_only_admins_get_the_empty_list(
+    app_with: Callable[..., FastAPI], db: Database, session: Session
+) -> None:
+    board = make_board(session)
+    session.commit()
+    for role in (Role.lotse, Role.viewer):
+        user = make_user(session, role=role)
+        response = bearer(app_with(), db, user).get(f"/boards/{board.id}/import-vorlage.xlsx")
+        assert response.status_code == 403
