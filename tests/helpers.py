@@ -4,6 +4,7 @@ import csv
 import io
 from typing import Any
 
+from openpyxl import Workbook
 from sqlalchemy import select, text
 from sqlmodel import Session
 
@@ -64,3 +65,16 @@ def german_csv(response: Any) -> list[list[str]]:
     assert response.status_code == 200, response.text[:300]
     assert response.content.startswith(b"\xef\xbb\xbf")
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+
+
+def xlsx(*rows: list[Any]) -> bytes:
+    """A workbook of one sheet with these rows, as openpyxl writes it (text starting with `=`
+    becomes a formula, as in Excel)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -8,21 +8,14 @@ from app.web.i18n import ngettext
 
 def field_name(name: str) -> str:
     """A field a column can fill, as the mapping step names it."""
-    names = {
-        "title": _("Title"),
-        "description": _("Description"),
-        "department": _("Department"),
+    own = {
         "lotse": _("Lotse"),
         "phase": _("Phase"),
-        "priority": _("Priority"),
-        "due_date": _("Due date"),
-        "tags": _("Tags"),
-        "size": _("Size"),
         "done": _("Done (yes/no)"),
         "archived": _("Archived (yes/no)"),
         "key": _("Number (from an export)"),
     }
-    return names[name]
+    return own.get(name) or field_label(name)
 
 
 def match_rule(mapping: dict[int, str]) -> str:

@@ -229,17 +229,25 @@ class Replay:
 
     def continues(self, session: Session, board_id: int) -> bool:
         """Whether the log still holds the last event fed, as it was fed."""
-        if self.last is None:
-            return True
-        statement = select_columns(col(Event.type), col(Event.created_at)).where(
-            col(Event.board_id) == board_id, col(Event.seq) == self.last_seq
-        )
-        found = session.execute(statement).first()
-        return found is not None and (found[0], found[1]) == self.last
+        return still_there(session, board_id, self.last_seq, self.last)
 
     def removed_phases(self) -> list[dict[str, Any]]:
         """The phases removed so far, as they were when removed."""
         return [payload["before"] for payload in self.removals.values()]
+
+
+def still_there(
+    session: Session, board_id: int, seq: int, fed: tuple[str, datetime] | None
+) -> bool:
+    """Whether the log still holds event `seq` as it was fed (its type and time): what is kept
+    of a log is a fold of it up to that event."""
+    if fed is None:
+        return True
+    statement = select_columns(col(Event.type), col(Event.created_at)).where(
+        col(Event.board_id) == board_id, col(Event.seq) == seq
+    )
+    found = session.execute(statement).first()
+    return found is not None and (found[0], found[1]) == fed
 
 
 def paths(rows: Iterable[Row]) -> dict[int, Path]:

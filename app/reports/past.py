@@ -226,7 +226,8 @@ class Pasts:
                 self._kept.popitem(last=False)
         checkpoints, lock = entry
         with lock:
-            if checkpoints and not _still_there(session, board_id, checkpoints[-1]):
+            last = checkpoints[-1] if checkpoints else None
+            if last and not history.still_there(session, board_id, last.last_seq, last.last):
                 checkpoints.clear()
             # A checkpoint holds only events at or before the moment: the board then, so far.
             usable = [c for c in checkpoints if c.latest is None or c.latest <= moment]
@@ -247,16 +248,6 @@ class Pasts:
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
-
-
-def _still_there(session: Session, board_id: int, fold: Fold) -> bool:
-    if fold.last is None:
-        return True
-    statement = select_columns(col(Event.type), col(Event.created_at)).where(
-        col(Event.board_id) == board_id, col(Event.seq) == fold.last_seq
-    )
-    found = session.execute(statement).first()
-    return found is not None and (found[0], found[1]) == fold.last
 
 
 def _first_later(session: Session, board_id: int, *, after: int, moment: datetime) -> int | None:

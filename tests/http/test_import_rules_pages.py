@@ -5,11 +5,10 @@ import html
 import io
 import re
 from collections.abc import Callable
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from app.accounts.models import Role
@@ -17,21 +16,10 @@ from app.cards.models import Card
 from app.db import Database
 from app.imports import mapping
 from tests.factories import make_board, make_department, make_lotse, make_user, phases_of
-from tests.helpers import dump
+from tests.helpers import dump, xlsx
 from tests.http.test_security import bearer
 
 PAGE = {"Accept": "text/html"}
-
-
-def workbook(*rows: list[Any]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def test_a_list_with_a_formula_is_refused_on_upload_naming_the_cell(
@@ -39,7 +27,7 @@ def test_a_list_with_a_formula_is_refused_on_upload_naming_the_cell(
 ) -> None:
     board = make_board(session, name="Maßnahmen 2027")
     session.commit()
-    content = workbook(["Maßnahme", "Fällig"], ["E-Akte", "=HEUTE()+30"])
+    content = xlsx(["Maßnahme", "Fällig"], ["E-Akte", "=HEUTE()+30"])
     before = dump(db)
     response = client.post(
         f"/boards/{board.id}/import",

@@ -19,7 +19,7 @@ from app.imports import mapping, reading, texts
 from app.imports import service as imports
 from app.web import downloads
 from tests.factories import make_board, make_department, phases_of
-from tests.helpers import dump
+from tests.helpers import dump, xlsx
 
 
 @pytest.fixture
@@ -222,19 +222,8 @@ def test_a_done_measure_marked_not_done_asks_for_its_phase(
 # --- formulas ---------------------------------------------------------------------------------
 
 
-def _workbook(*rows: list[Any]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def test_a_formula_in_an_excel_file_is_refused_naming_its_cell() -> None:
-    content = _workbook(
+    content = xlsx(
         ["Maßnahme", "Fachbereich", "Fällig"],
         ["E-Akte", "SO", "31.03.2027"],
         ["Mängelmelder", "SO", '=HYPERLINK("http://127.0.0.1/x","Klick")'],
