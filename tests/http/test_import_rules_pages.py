@@ -6,6 +6,7 @@ import io
 import re
 from collections.abc import Callable
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -22,23 +23,41 @@ from tests.http.test_security import bearer
 PAGE = {"Accept": "text/html"}
 
 
-def test_a_list_with_a_formula_is_refused_on_upload_naming_the_cell(
-    client: TestClient, session: Session, db: Database
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "liste.xlsx",
+            xlsx(["Maßnahme", "Fällig"], ["E-Akte", "=HEUTE()+30"]),
+            "Datei: in Zelle B2 steht eine Formel; bitte die Liste als Werte einfügen",
+        ),
+        (
+            "liste.csv",
+            'Maßnahme;Beschreibung\r\nE-Akte;=HYPERLINK("x")\r\n'.encode("cp1252"),
+            "Datei: Zeile 2, Spalte 2 beginnt mit „=“ wie eine Formel",
+        ),
+        (
+            "liste.csv",
+            "Maßnahme;Fachbereich\r\nGebührenbescheid;Kämmerei\r\n".encode("mac_roman"),
+            "Datei: die Datei ist weder UTF-8- noch Windows-1252-Text",
+        ),
+    ],
+    ids=["excel formula", "csv formula", "mac roman"],
+)
+def test_a_list_with_a_formula_or_in_another_encoding_is_refused_on_upload(
+    client: TestClient, session: Session, db: Database, name: str, content: bytes, message: str
 ) -> None:
     board = make_board(session, name="Maßnahmen 2027")
     session.commit()
-    content = xlsx(["Maßnahme", "Fällig"], ["E-Akte", "=HEUTE()+30"])
     before = dump(db)
     response = client.post(
         f"/boards/{board.id}/import",
-        files={"file": ("liste.xlsx", content)},
+        files={"file": (name, content)},
         headers=PAGE,
         follow_redirects=False,
     )
     assert response.status_code == 422
-    assert "Datei: in Zelle B2 steht eine Formel; bitte die Liste als Werte einfügen" in (
-        html.unescape(response.text)
-    )
+    assert message in html.unescape(response.text)
     assert dump(db) == before
 
 
