@@ -128,8 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         warming.start()
         yield
         stop_warming.set()
-        # Not while the database goes away under it.
-        warming.join(timeout=10)
+        # Not while the database goes away under it; the event loop stays free meanwhile.
+        await asyncio.to_thread(warming.join, 10)
         guard.stop()
         for task in (listener, digest, purging):
             if task is not None:

@@ -3,20 +3,23 @@ Windows-1252 or UTF-8 with BOM; Excel's "Unicode text" is UTF-16 with tabs), wit
 above the header and empty lines between.
 
 Everything read is text (dates from XLSX cells become `TT.MM.JJJJ`); a hostile file — a zip
-bomb, binary garbage, a huge sheet, a formula, text in another encoding — is refused before it
-is read in full, saying why. Formulas are refused rather than read as their last result: the
-list is the CDO's, and what a formula computes is not something she typed."""
+bomb, binary garbage, a huge sheet, text in another encoding — is refused before it is read in
+full, saying why. Formulas are noted with their cell: a row that would import one is refused
+rather than read with its last result (what a formula computes is not what the CDO typed),
+while a helper column the import leaves out may hold them."""
 
 import csv
 import io
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from app.errors import InvalidInput
 from app.web.downloads import DANGEROUS_PREFIXES
@@ -31,21 +34,37 @@ MAX_RATIO = 200
 
 
 @dataclass(frozen=True)
+class Formula:
+    """A cell that holds a formula (XLSX) or text a spreadsheet would run as one (CSV)."""
+
+    cell: str  # as Excel names it, e.g. C7
+    in_csv: bool
+
+
+@dataclass(frozen=True)
 class Sheet:
-    """The header row and the rows below it, each with its row number in the file."""
+    """The header row and the rows below it, each with its row number in the file; the
+    formulas by row number and column. A formula is refused where a column is imported from,
+    not in a helper column the import leaves out."""
 
     header: list[str]
     rows: list[tuple[int, list[str]]]
+    formulas: dict[tuple[int, int], Formula] = field(default_factory=dict)
+
+
+# Text a spreadsheet runs: `=…`, or `+ - @` before a cell (A1, $B$2) or a function (SUMME().
+RUNS = re.compile(r"=.|[+\-@]\s*(?:\$?[A-Za-z]{1,3}\$?[0-9]+|[A-Za-z][A-Za-z0-9_.]*\()")
 
 
 def read(content: bytes, filename: str) -> Sheet:
     """The table in an uploaded file; refuses what is not one, saying why."""
+    formulas: dict[tuple[int, int], Formula] = {}
     if content[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        return _table(_xlsx(content))
-    return _table(_csv(content))
+        return _table(_xlsx(content, formulas), formulas)
+    return _table(_csv(content, formulas), formulas)
 
 
-def _xlsx(content: bytes) -> list[tuple[int, list[str]]]:
+def _xlsx(content: bytes, formulas: dict[tuple[int, int], Formula]) -> list[tuple[int, list[str]]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         sizes = [item.file_size for item in archive.infolist()]
@@ -64,7 +83,8 @@ def _xlsx(content: bytes) -> list[tuple[int, list[str]]]:
         # The stored size of the sheet may be wrong or missing: read what is there.
         sheet.reset_dimensions()
         rows = _filled(
-            [_xlsx_text(cell) for cell in row] for row in sheet.iter_rows(max_col=MAX_COLUMNS)
+            [_xlsx_text(cell, number, formulas) for cell in row]
+            for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1)
         )
         workbook.close()
     except InvalidInput:
@@ -88,14 +108,9 @@ def _filled(rows: Iterable[list[str]]) -> list[tuple[int, list[str]]]:
     return found
 
 
-def _xlsx_text(cell: Any) -> str:
+def _xlsx_text(cell: Any, number: int, formulas: dict[tuple[int, int], Formula]) -> str:
     if getattr(cell, "data_type", None) == "f":
-        raise InvalidInput(
-            "file",
-            "cell %(cell)s holds a formula; paste the list as values (copy, paste special → "
-            "values) and upload it again",
-            cell=cell.coordinate,
-        )
+        formulas[(number, cell.column - 1)] = Formula(cell.coordinate, in_csv=False)
     return _text(cell.value)
 
 
@@ -111,7 +126,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _csv(content: bytes) -> list[tuple[int, list[str]]]:
+def _csv(content: bytes, formulas: dict[tuple[int, int], Formula]) -> list[tuple[int, list[str]]]:
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = _utf16(content)
     elif b"\x00" in content[:4096]:
@@ -120,24 +135,22 @@ def _csv(content: bytes) -> list[tuple[int, list[str]]]:
         text = _decode(content)
     delimiter = _delimiter(text)
     try:
-        return _filled(_no_formulas(csv.reader(io.StringIO(text), delimiter=delimiter)))
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        return _filled(_marking_formulas(reader, formulas))
     except csv.Error:
         raise InvalidInput("file", "the CSV file cannot be read") from None
 
 
-def _no_formulas(rows: Iterable[list[str]]) -> Iterator[list[str]]:
-    """The rows, refusing a cell a spreadsheet opening the file would run (an export writes
-    '= before such text, and that stays text)."""
+def _marking_formulas(
+    rows: Iterable[list[str]], formulas: dict[tuple[int, int], Formula]
+) -> Iterator[list[str]]:
+    """The rows, noting each cell a spreadsheet opening the file would run (an export writes
+    an apostrophe before such text, and that stays text)."""
     for number, cells in enumerate(rows, start=1):
-        for column, cell in enumerate(cells, start=1):
-            if cell.strip().startswith("=") and len(cell.strip()) > 1:
-                raise InvalidInput(
-                    "file",
-                    "row %(row)s, column %(column)s begins with “=” like a formula; if it is "
-                    "text, put an apostrophe before it ('=…)",
-                    row=number,
-                    column=column,
-                )
+        for column, cell in enumerate(cells[:MAX_COLUMNS]):
+            if RUNS.match(cell.strip()):
+                name = f"{get_column_letter(column + 1)}{number}"
+                formulas[(number, column)] = Formula(name, in_csv=True)
         yield cells
 
 
@@ -181,16 +194,17 @@ def _decode(content: bytes) -> str:
     return text
 
 
-# What German umlauts become when a Mac Roman or DOS (code page 850) file is read as
-# Windows-1252: letters a German list never holds, and control characters.
-FOREIGN = set("ŠšŸŒœŽžƒˆ‰‹›†‡") | {chr(code) for code in range(32) if chr(code) not in "\t\r\n"}
+# What German umlauts become when a Mac Roman (Š š Ÿ § € … †) or DOS code page 850 („ ” ™ Ž)
+# file is read as Windows-1252, inside a word: "GebŸhr", "B”rse". Windows-1252 text has them
+# only as quotes and signs, or in names that are no German words ("Ivanišek"), and then
+# beside real umlauts as a rule.
+MISREAD = re.compile(r"(?<=[^\W\d_])[ŠšŸ§€…†„”™Ž](?=[^\W\d_])")
 UMLAUTS = set("äöüÄÖÜß")
 
 
 def _misread(text: str) -> bool:
     """Whether Windows-1252 gave letters of the wrong encoding rather than umlauts."""
-    found = set(text)
-    return bool(found & FOREIGN) and not found & UMLAUTS
+    return not set(text) & UMLAUTS and MISREAD.search(text) is not None
 
 
 def _cell(text: str) -> str:
@@ -202,7 +216,7 @@ def _cell(text: str) -> str:
     return text
 
 
-def _table(filled: list[tuple[int, list[str]]]) -> Sheet:
+def _table(filled: list[tuple[int, list[str]]], formulas: dict[tuple[int, int], Formula]) -> Sheet:
     """The header is the first row with at least two filled cells (title rows above have one);
     every row as long as the header."""
     for index, (_, row) in enumerate(filled):
@@ -228,4 +242,5 @@ def _table(filled: list[tuple[int, list[str]]]) -> Sheet:
             )
         if any(cells):
             result.append((number, cells))
-    return Sheet(header, result)
+    kept = {number for number, _cells in result}
+    return Sheet(header, result, {k: v for k, v in formulas.items() if k[0] in kept})

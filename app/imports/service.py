@@ -167,13 +167,16 @@ class _Import:
         self.by_title: dict[str, list[Card]] = {}
         for card in existing:
             self.by_title.setdefault(fold(card.title), []).append(card)
-        self.seen: dict[tuple[str, str], int] = {}
+        # The row that changes each measure, the row that makes each new title.
+        self.claimed: dict[int, int] = {}
+        self.new_titles: dict[str, int] = {}
 
     def rows(self, sheet: Sheet) -> None:
         for number, cells in sheet.rows:
             raw = {self.mapping[i]: cells[i].strip() for i in self.mapping if i < len(cells)}
             outcome = Outcome(number, raw.get("title", ""), "refused")
             try:
+                self._no_formula(sheet, number)
                 self._row(raw, outcome)
             except _Refused as refusal:
                 outcome.action, outcome.reason = "refused", str(refusal)
@@ -183,19 +186,32 @@ class _Import:
                 outcome.action, outcome.reason = "refused", error_message(error)
             self.report.outcomes.append(outcome)
 
+    def _no_formula(self, sheet: Sheet, number: int) -> None:
+        for index in sorted(self.mapping):
+            found = sheet.formulas.get((number, index))
+            if found is None:
+                continue
+            if found.in_csv:
+                raise _Refused(
+                    _(
+                        "cell %(cell)s begins like a formula; if it is text, put an apostrophe "
+                        "before it ('=…)",
+                        cell=found.cell,
+                    )
+                )
+            raise _Refused(
+                _(
+                    "cell %(cell)s holds a formula; paste the list as values (copy, paste "
+                    "special → values) and upload it again",
+                    cell=found.cell,
+                )
+            )
+
     def _row(self, raw: dict[str, str], outcome: Outcome) -> None:
         title = raw.get("title", "")
         if not title:
             raise _Refused(_("the title is empty"))
-        # Rows are told apart by number when the file has them, else by title: two measures
-        # may share a title on a board and in its export.
         number = raw.get("key", "")
-        seen = ("key", number) if number else ("title", fold(title))
-        if seen in self.seen:
-            if number:
-                raise _Refused(_("the same number is in row %(row)s already", row=self.seen[seen]))
-            raise _Refused(_("the same title is in row %(row)s already", row=self.seen[seen]))
-        self.seen[seen] = outcome.row
         values: dict[str, Any] = {"title": title}
         if "description" in raw:
             values["description"] = raw["description"]
@@ -220,6 +236,7 @@ class _Import:
             )
         archived = _yes_no(raw["archived"]) if "archived" in raw else None
         card = self._existing(number, title)
+        self._once(card, title, outcome.row)
         if "done" in raw:
             phase_id = self._done(_yes_no(raw["done"]), phase_id, card)
         if card is None:
@@ -228,15 +245,40 @@ class _Import:
                 self.session, board_id=self.board_id, data=data, actor=self.actor
             )
             outcome.action, outcome.card_id = "create", card.id
-        else:
-            outcome.card_id = card.id
-            self._update(card, values, phase_id, outcome)
-        if archived is not None and archived != card.archived:
-            change = cards.archive_card if archived else cards.restore_card
-            change(self.session, card_id=card.id or 0, version=card.version, actor=self.actor)
-            if outcome.action != "create":
-                outcome.changed.append("archived")
-                outcome.action = "update"
+            if archived:
+                self._archive(card)
+            return
+        outcome.card_id = card.id
+        # Back on the board before it is moved, off it after.
+        restore = archived is False and card.archived
+        take_off = archived is True and not card.archived
+        if restore:
+            cards.restore_card(
+                self.session, card_id=card.id or 0, version=card.version, actor=self.actor
+            )
+        self._update(card, values, phase_id, outcome)
+        if take_off:
+            self._archive(card)
+        if restore or take_off:
+            outcome.changed.append("archived")
+            outcome.action = "update"
+
+    def _archive(self, card: Card) -> None:
+        cards.archive_card(
+            self.session, card_id=card.id or 0, version=card.version, actor=self.actor
+        )
+
+    def _once(self, card: Card | None, title: str, row: int) -> None:
+        """One row per measure: of two rows for the same one (by number, "5" and "05", or by
+        title) only the last would stay; of two new ones of one title, which is which?"""
+        if card is not None:
+            first = self.claimed.setdefault(card.id or 0, row)
+            if first != row:
+                raise _Refused(_("row %(row)s already changes this measure", row=first))
+            return
+        first = self.new_titles.setdefault(fold(title), row)
+        if first != row:
+            raise _Refused(_("the same title is in row %(row)s already", row=first))
 
     def _done(self, done: bool | None, phase_id: int | None, card: Card | None) -> int | None:
         """The phase a row goes to when it says whether the measure is done."""

@@ -23,7 +23,7 @@ def match_rule(mapping: dict[int, str]) -> str:
     if "key" in mapping.values():
         return _(
             "A row with a number updates the measure with that number on this board; a row "
-            "without one makes a new measure."
+            "without one updates the measure with the same title, or makes a new one."
         )
     return _(
         "A row updates the measure with the same title on this board (whatever the case or "
@@ -70,9 +70,7 @@ def lines(report: Report) -> list[str]:
         elif outcome.action == "create":
             found.append(_("Row %(row)s: new – %(title)s", row=outcome.row, title=outcome.title))
         elif outcome.action == "update":
-            fields = ", ".join(
-                field_label("phase_id" if name == "phase" else name) for name in outcome.changed
-            )
+            fields = ", ".join(_changed(name) for name in outcome.changed)
             found.append(
                 _(
                     "Row %(row)s: updated (%(fields)s) – %(title)s",
@@ -82,3 +80,9 @@ def lines(report: Report) -> list[str]:
                 )
             )
     return found
+
+
+def _changed(name: str) -> str:
+    """A field an import changed, as the card's form names it."""
+    own = {"phase": field_label("phase_id"), "archived": _("Archived")}
+    return own.get(name) or field_label(name)

@@ -5,7 +5,10 @@ import re
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.accounts.access import SESSION_COOKIE
+
 _TOO_LARGE = b'{"detail":"request body too large","code":"too_large"}'
+SESSION = f"{SESSION_COOKIE}=".encode()
 
 
 class BodyTooLarge(HTTPException):
@@ -24,9 +27,12 @@ class BodySizeLimit:
         self.max_bytes = max_bytes
         self.larger = [(method, re.compile(path), most) for method, path, most in larger]
 
-    def _limit(self, scope: Scope) -> int:
+    def _limit(self, scope: Scope, headers: dict[bytes, bytes]) -> int:
+        # Only for someone who says who they are: a stranger's upload is not kept on disk
+        # for the access check to refuse it.
+        known = b"authorization" in headers or SESSION in headers.get(b"cookie", b"")
         for method, path, most in self.larger:
-            if scope.get("method") == method and path.fullmatch(scope.get("path", "")):
+            if known and scope.get("method") == method and path.fullmatch(scope.get("path", "")):
                 return most
         return self.max_bytes
 
@@ -34,8 +40,8 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self._limit(scope)
         headers = dict(scope.get("headers", ()))
+        limit = self._limit(scope, headers)
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > limit:
             if b"text/html" not in headers.get(b"accept", b""):

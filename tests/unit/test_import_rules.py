@@ -116,15 +116,35 @@ def test_rows_with_numbers_update_their_own_measure_and_a_number_twice_is_refuse
     session.refresh(two)
     assert (one.priority, two.priority) == ("high", "normal")
     before = dump(db)
+    # The same measure twice, by number written two ways: only the last row would stay.
     twice = attempt(
         session,
         board,
-        csv_sheet("Nummer;Titel", f"{one.id};Online-Antrag", f"{one.id};Online-Antrag (neu)"),
+        csv_sheet("Nummer;Titel", f"{one.id};Online-Antrag", f"0{one.id};Online-Antrag (neu)"),
     )
     assert [(o.row, o.reason) for o in twice.refused] == [
-        (3, "die gleiche Nummer steht schon in Zeile 2")
+        (3, "Zeile 2 ändert diese Maßnahme schon")
     ]
     assert dump(db) == before
+
+
+def test_an_archived_measure_comes_back_and_moves_in_one_row(
+    session: Session, db: Database, board: Any
+) -> None:
+    attempt(session, board, csv_sheet("Titel;Archiviert", "Bauantrag;ja"))
+    report = attempt(session, board, csv_sheet("Titel;Archiviert;Erledigt", "Bauantrag;nein;ja"))
+    assert [(o.action, o.changed, o.reason) for o in report.outcomes] == [
+        ("update", ["phase", "archived"], "")
+    ]
+    assert texts.lines(report) == ["Zeile 2: aktualisiert (Phase, Archiviert) – Bauantrag"]
+    card = on_board(session, board)["Bauantrag"]
+    phases = {phase.id: phase.name for phase in phases_of(session, board)}
+    assert (phases[card.phase_id], card.archived) == ("Erledigt", False)
+    # And goes off the board again after a move.
+    again = attempt(session, board, csv_sheet("Titel;Phase;Archiviert", "Bauantrag;Priorisiert;x"))
+    assert [(o.action, o.changed) for o in again.outcomes] == [("update", ["phase", "archived"])]
+    card = on_board(session, board)["Bauantrag"]
+    assert (phases[card.phase_id], card.archived) == ("Priorisiert", True)
 
 
 # --- yes/no columns ---------------------------------------------------------------------------
@@ -222,16 +242,30 @@ def test_a_done_measure_marked_not_done_asks_for_its_phase(
 # --- formulas ---------------------------------------------------------------------------------
 
 
-def test_a_formula_in_an_excel_file_is_refused_naming_its_cell() -> None:
+def test_a_formula_in_an_imported_excel_column_refuses_its_row_naming_the_cell(
+    session: Session, db: Database, board: Any
+) -> None:
     content = xlsx(
-        ["Maßnahme", "Fachbereich", "Fällig"],
-        ["E-Akte", "SO", "31.03.2027"],
-        ["Mängelmelder", "SO", '=HYPERLINK("http://127.0.0.1/x","Klick")'],
+        ["Maßnahme", "Fachbereich", "Fällig", "Lfd."],
+        ["E-Akte", "SO", "31.03.2027", "=ZEILE()-1"],
+        ["Mängelmelder", "SO", '=HYPERLINK("http://127.0.0.1/x","Klick")', "=ZEILE()-1"],
     )
-    assert refusal(content, "liste.xlsx") == (
-        "Datei: in Zelle C3 steht eine Formel; bitte die Liste als Werte einfügen (Kopieren, "
-        "Inhalte einfügen → Werte) und erneut hochladen"
-    )
+    table = reading.read(content, "liste.xlsx")
+    columns = {0: "title", 1: "department", 2: "due_date"}
+    before = dump(db)
+    report = attempt(session, board, table, columns=columns)
+    assert [(o.row, o.reason) for o in report.refused] == [
+        (
+            3,
+            "in Zelle C3 steht eine Formel; bitte die Liste als Werte einfügen (Kopieren, "
+            "Inhalte einfügen → Werte) und erneut hochladen",
+        )
+    ]
+    assert dump(db) == before
+    # A running number computed in a column the import leaves out is no obstacle.
+    helper_only = reading.read(xlsx(["Maßnahme", "Lfd."], ["E-Akte", "=ZEILE()-1"]), "l.xlsx")
+    done = attempt(session, board, helper_only, columns={0: "title"})
+    assert [o.action for o in done.outcomes] == ["create"]
 
 
 def test_text_that_looks_like_a_formula_is_text_in_excel_and_with_an_apostrophe_in_csv() -> None:
@@ -250,13 +284,35 @@ def test_text_that_looks_like_a_formula_is_text_in_excel_and_with_an_apostrophe_
     assert text.rows == [(2, ["Portal", "=alles digital"])]
 
 
-@pytest.mark.parametrize("cell", ["=cmd|' /C calc'!A0", '=HYPERLINK("http://127.0.0.1/")', " =1+1"])
-def test_a_formula_in_a_csv_file_is_refused_naming_row_and_column(cell: str) -> None:
-    content = f"Maßnahme;Beschreibung\r\nPortal;{cell}\r\n".encode("cp1252")
-    assert refusal(content, "liste.csv") == (
-        "Datei: Zeile 2, Spalte 2 beginnt mit „=“ wie eine Formel; ist es Text, bitte ein "
-        "Apostroph davorsetzen ('=…)"
-    )
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "=cmd|' /C calc'!A0",
+        '=HYPERLINK("http://127.0.0.1/")',
+        " =1+1",
+        "+A1*2",
+        "@SUMME(A1)",
+        "-$B$2",
+    ],
+)
+def test_a_csv_cell_a_spreadsheet_would_run_refuses_its_row(
+    session: Session, db: Database, board: Any, cell: str
+) -> None:
+    before = dump(db)
+    report = attempt(session, board, csv_sheet("Maßnahme;Beschreibung", f"Portal;{cell}"))
+    assert [(o.row, o.reason) for o in report.refused] == [
+        (2, "Zelle B2 beginnt wie eine Formel; ist es Text, bitte ein Apostroph davorsetzen ('=…)")
+    ]
+    assert dump(db) == before
+
+
+@pytest.mark.parametrize(
+    "cell", ["- Umsetzung in zwei Stufen", "+49 30 1234", "@Kämmerei bitte prüfen", "=", "-5"]
+)
+def test_text_that_only_begins_with_a_sign_is_text(session: Session, board: Any, cell: str) -> None:
+    report = attempt(session, board, csv_sheet("Maßnahme;Beschreibung", f"Portal;{cell}"))
+    assert [o.action for o in report.outcomes] == ["create"]
+    assert on_board(session, board)["Portal"].description == cell.strip()
 
 
 # --- encodings --------------------------------------------------------------------------------
@@ -283,6 +339,32 @@ def test_a_file_in_another_encoding_is_refused_not_read_garbled(encoding: str) -
 def test_utf16_without_its_mark_is_refused_as_no_text_file() -> None:
     content = "Maßnahme;Fachbereich\r\nE-Akte;SO\r\n".encode("utf-16-le")
     assert refusal(content, "liste.csv") == "Datei: keine Textdatei (CSV)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Maßnahme;Börse\r\nStraßenschäden melden;online\r\n",  # no ü: all 850 bytes decode
+        "Maßnahme;Fachbereich\r\nGebührenbescheid;Kämmerei\r\n",
+    ],
+)
+def test_a_dos_file_is_refused_whatever_umlauts_it_holds(text: str) -> None:
+    assert refusal(text.encode("cp850"), "liste.csv") == (
+        "Datei: die Datei ist weder UTF-8- noch Windows-1252-Text"
+    )
+
+
+def test_windows_1252_signs_and_names_are_read() -> None:
+    # Without a single umlaut: signs and names that begin with Š or Ž.
+    text = "Titel;Notiz\r\nŽaneta Šimek;›Projekt‹ † Herr Meier, 5 ‰\r\n"
+    assert reading.read(text.encode("cp1252"), "liste.csv").rows == [
+        (2, ["Žaneta Šimek", "›Projekt‹ † Herr Meier, 5 ‰"])
+    ]
+    # A š inside a name, in a list that writes its umlauts as umlauts.
+    text = "Titel;Lotse\r\nGebühren online;Dušan Ivanišek\r\n"
+    assert reading.read(text.encode("cp1252"), "liste.csv").rows == [
+        (2, ["Gebühren online", "Dušan Ivanišek"])
+    ]
 
 
 def test_umlauts_and_quotes_of_windows_1252_are_still_read() -> None:
