@@ -62,9 +62,7 @@ def load(
     cards_only: bool = False,
 ) -> list[Row]:
     """The board's card (and phase) events after `seq`, up to `until`, in order."""
-    kinds = {*CARD_TYPES, names.PHASE_REMOVED, names.PHASE_CREATED}
-    if not cards_only:
-        kinds.update(PHASE_TYPES)
+    kinds = (*CARD_TYPES, names.PHASE_REMOVED, names.PHASE_CREATED) if cards_only else BOARD_TYPES
     connection = session.connection()
     stamp: Any = col(Event.created_at)
     sqlite = connection.dialect.name == "sqlite"

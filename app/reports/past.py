@@ -39,12 +39,7 @@ class PastBoard:
     moment: datetime
     phases: list[PastPhase]
     cards: dict[int, dict[str, Any]]
-    archived: set[int]
     last_seq: int
-
-    def placement(self) -> dict[int, list[int]]:
-        """Phase id → the ids of its active cards, top to bottom."""
-        return {phase.id: list(phase.card_ids) for phase in self.phases}
 
 
 def board_at(rows: Sequence[history.Row], moment: datetime) -> PastBoard:
@@ -85,7 +80,7 @@ class Fold:
 
     def board(self, moment: datetime) -> PastBoard:
         ordered = [self.phases[phase_id] for phase_id in self.order if phase_id in self.phases]
-        return PastBoard(moment, ordered, self.cards, self.archived, self.last_seq)
+        return PastBoard(moment, ordered, self.cards, self.last_seq)
 
     def feed(self, rows: Iterable[history.Row]) -> "Fold":
         for row in rows:
