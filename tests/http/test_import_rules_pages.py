@@ -5,6 +5,7 @@ import html
 import io
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -23,6 +24,18 @@ from tests.http.test_security import bearer
 PAGE = {"Accept": "text/html"}
 
 
+def upload(
+    client: TestClient, board_id: int, name: str, content: bytes, headers: dict[str, str]
+) -> Any:
+    """The file as the upload form sends it; the answer as it comes (no redirect followed)."""
+    return client.post(
+        f"/boards/{board_id}/import",
+        files={"file": (name, content)},
+        headers=headers,
+        follow_redirects=False,
+    )
+
+
 def test_a_list_in_another_encoding_is_refused_on_upload(
     client: TestClient, session: Session, db: Database
 ) -> None:
@@ -30,12 +43,7 @@ def test_a_list_in_another_encoding_is_refused_on_upload(
     session.commit()
     content = "Maßnahme;Fachbereich\r\nGebührenbescheid;Kämmerei\r\n".encode("mac_roman")
     before = dump(db)
-    response = client.post(
-        f"/boards/{board.id}/import",
-        files={"file": ("liste.csv", content)},
-        headers=PAGE,
-        follow_redirects=False,
-    )
+    response = upload(client, board.id, "liste.csv", content, PAGE)
     assert response.status_code == 422
     assert "Datei: die Datei ist weder UTF-8- noch Windows-1252-Text" in html.unescape(
         response.text
@@ -65,12 +73,7 @@ def test_a_formula_in_an_imported_column_refuses_its_row_in_the_dry_run(
     board = make_board(session, name="Maßnahmen 2027")
     session.commit()
     before = dump(db)
-    uploaded = client.post(
-        f"/boards/{board.id}/import",
-        files={"file": (name, content)},
-        headers=PAGE,
-        follow_redirects=False,
-    )
+    uploaded = upload(client, board.id, name, content, PAGE)
     assert uploaded.status_code == 303
     page = client.get(uploaded.headers["location"], headers=PAGE)
     action = re.search(r'<form method="post" action="([^"]+)" class="import-form"', page.text)
@@ -89,12 +92,7 @@ def test_done_and_archived_columns_are_offered_and_the_dry_run_names_the_rule(
     board = make_board(session, name="Maßnahmen 2027")
     session.commit()
     content = "Maßnahme;Umgesetzt;Archiv\r\nE-Akte;ja;\r\nMängelmelder;nein;x\r\n"
-    response = client.post(
-        f"/boards/{board.id}/import",
-        files={"file": ("liste.csv", content.encode("cp1252"))},
-        headers=PAGE,
-        follow_redirects=False,
-    )
+    response = upload(client, board.id, "liste.csv", content.encode("cp1252"), PAGE)
     assert response.status_code == 303
     page = client.get(response.headers["location"], headers=PAGE)
     text = html.unescape(page.text)
@@ -163,12 +161,7 @@ def test_the_empty_list_has_the_columns_the_import_reads_and_the_boards_values(
     )
     buffer = io.BytesIO()
     book.save(buffer)
-    uploaded = client.post(
-        f"/boards/{board.id}/import",
-        files={"file": ("vorlage.xlsx", buffer.getvalue())},
-        headers=PAGE,
-        follow_redirects=False,
-    )
+    uploaded = upload(client, board.id, "vorlage.xlsx", buffer.getvalue(), PAGE)
     mapped = client.get(uploaded.headers["location"], headers=PAGE)
     action = re.search(r'<form method="post" action="([^"]+)" class="import-form"', mapped.text)
     assert action is not None
@@ -207,10 +200,5 @@ def test_a_stranger_cannot_send_a_large_upload(
     content = b"Titel;Beschreibung\r\n" + b"Bauantrag online;digitale Akte\r\n" * 4000
     assert 64 * 1024 < len(content) < 1024 * 1024
     for headers in (PAGE, {"Accept": "application/json"}):
-        response = stranger.post(
-            f"/boards/{board.id}/import",
-            files={"file": ("liste.csv", content)},
-            headers=headers,
-            follow_redirects=False,
-        )
+        response = upload(stranger, board.id, "liste.csv", content, headers)
         assert response.status_code == 413
