@@ -257,13 +257,14 @@ def load_demo(db: Database, *, now: datetime | None = None) -> bool:
                 actor=SETUP_ACTOR,
                 phases=PHASES,
             )
-            # The fortnightly Lotsentreffen, on Tuesdays at ten since the board began.
+            # The fortnightly Lotsentreffen, on Tuesdays at ten from the first Tuesday after the
+            # board began: a sitting on the board's first morning would have nothing to discuss.
             begin = clock.now().astimezone(get_settings().zone).date()
             meetings.set_series(
                 session,
                 board_id=ident(board),
                 data=SeriesSet(
-                    first_date=begin + timedelta(days=(1 - begin.weekday()) % 7),
+                    first_date=begin + timedelta(days=(1 - begin.weekday()) % 7 or 7),
                     start_time=time(10, 0),
                     location="Rathaus, Sitzungssaal 2.14",
                 ),

@@ -53,6 +53,7 @@ class Held:
     rng: random.Random
     steps: list[tuple[float, str]] = field(default_factory=list)
     version: int = 0
+    noted: bool = False
 
     def act(self, session: Session, step: int) -> None:
         board = get_board(session, board_id=self.board_id)
@@ -103,8 +104,10 @@ class Held:
                 lotse_id=lotse_id, due_date=due, actor=CDO,
             )  # fmt: skip
 
-        if self.rng.random() < 0.7:
+        # Every sitting's minutes hold at least one note: its first point discussed gets one.
+        if self.rng.random() < 0.7 or not self.noted:
             add(EntryKind.note, self.rng.choice(NOTES))
+            self.noted = True
         if self.rng.random() < 0.4:
             add(EntryKind.decision, self.rng.choice(DECISIONS))
         lotsen = [x for x in people.list_lotsen(session) if x.active]
