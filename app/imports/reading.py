@@ -194,17 +194,23 @@ def _decode(content: bytes) -> str:
     return text
 
 
-# What German umlauts become when a Mac Roman (Š š Ÿ § € … †) or DOS code page 850 („ ” ™ Ž)
-# file is read as Windows-1252, inside a word: "GebŸhr", "B”rse". Windows-1252 text has them
-# only as quotes and signs, or in names that are no German words ("Ivanišek"), and then
-# beside real umlauts as a rule.
-MISREAD = re.compile(r"(?<=[^\W\d_])[ŠšŸ§€…†„”™Ž](?=[^\W\d_])")
+# What German umlauts become when a Mac Roman (Š Ÿ § € … †) or DOS code page 850 („ ” ™) file
+# is read as Windows-1252, inside a word: "GebŸhr", "B”rse", "KŠmmerei". Windows-1252 text has
+# them only as quotes and signs, and a capital Š before lower-case letters never. The š and ž of
+# names ("Ivanišek", "Božena") are letters of their own, so they are no sign: a Mac Roman list
+# whose only umlaut is ö ("Bšrse") is read as it is, and its preview shows it.
+MISREAD = re.compile(r"(?<=[^\W\d_])[ŠŸ§€…†„”™](?=[^\W\d_])")
 UMLAUTS = set("äöüÄÖÜß")
 
 
 def _misread(text: str) -> bool:
     """Whether Windows-1252 gave letters of the wrong encoding rather than umlauts."""
-    return not set(text) & UMLAUTS and MISREAD.search(text) is not None
+    if set(text) & UMLAUTS:
+        return False
+    for found in MISREAD.finditer(text):
+        if found.group() != "Š" or text[found.end()].islower():
+            return True
+    return False
 
 
 def _cell(text: str) -> str:

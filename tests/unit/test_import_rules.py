@@ -360,11 +360,20 @@ def test_windows_1252_signs_and_names_are_read() -> None:
     assert reading.read(text.encode("cp1252"), "liste.csv").rows == [
         (2, ["Žaneta Šimek", "›Projekt‹ † Herr Meier, 5 ‰"])
     ]
-    # A š inside a name, in a list that writes its umlauts as umlauts.
-    text = "Titel;Lotse\r\nGebühren online;Dušan Ivanišek\r\n"
-    assert reading.read(text.encode("cp1252"), "liste.csv").rows == [
-        (2, ["Gebühren online", "Dušan Ivanišek"])
-    ]
+    # A š or ž inside a name, in a list with umlauts and in one without any.
+    for title in ("Gebühren online", "E-Akte"):
+        text = f"Titel;Lotse\r\n{title};Dušan Ivanišek, Božena Novák\r\n"
+        assert reading.read(text.encode("cp1252"), "liste.csv").rows == [
+            (2, [title, "Dušan Ivanišek, Božena Novák"])
+        ]
+
+
+@pytest.mark.parametrize("word", ["Kämmerei", "Gebühr", "Straße", "Größe"])
+def test_a_mac_roman_list_with_a_single_kind_of_umlaut_is_refused(word: str) -> None:
+    content = f"Maßnahme;Notiz\r\nE-Akte;{word}\r\n".replace("Maß", "Mass")
+    assert refusal(content.encode("mac_roman"), "liste.csv") == (
+        "Datei: die Datei ist weder UTF-8- noch Windows-1252-Text"
+    )
 
 
 def test_umlauts_and_quotes_of_windows_1252_are_still_read() -> None:
