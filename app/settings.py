@@ -129,6 +129,11 @@ class Settings(BaseSettings):
         description="Create an account at a person's first login; false: only accounts an "
         "admin created beforehand (matched by e-mail address) may log in.",
     )
+    oidc_trust_unverified_email: bool = Field(
+        default=False,
+        description="Let an address the provider marks as unverified (email_verified: false) "
+        "find an existing account; off, such a login only opens an account of its own.",
+    )
     oidc_timeout_seconds: float = Field(default=10.0, gt=0)
     hide_actors_from_viewers: bool = Field(
         default=False,

@@ -59,6 +59,7 @@ class SsoPerson:
     name: str
     groups: frozenset[str]
     sid: str | None
+    email_verified: bool = True
 
 
 def role_for(groups: frozenset[str], *, admin_group: str, lotse_group: str) -> Role:
@@ -266,12 +267,15 @@ class Provider:
         raw = claims.get(settings.oidc_groups_claim) or []
         groups = frozenset(str(g) for g in (raw if isinstance(raw, list) else [raw]))
         sid = claims.get("sid")
+        # Only an explicit "false" counts: many providers of a town hall never send the claim.
+        verified = str(claims.get("email_verified", True)).lower() != "false"
         return SsoPerson(
             subject=str(claims["sub"]),
             email=email[:254],
             name=name[:120],
             groups=groups,
             sid=str(sid) if sid else None,
+            email_verified=verified or settings.oidc_trust_unverified_email,
         )
 
     def role(self, person: SsoPerson) -> Role:

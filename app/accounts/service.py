@@ -119,7 +119,7 @@ def update_user(
         if value is None and field != "lotse_id":
             raise InvalidInput(field, "cannot be empty")
     if changes.get("role", Role.admin) != Role.admin or changes.get("active") is False:
-        _keep_an_admin(session, user)
+        keep_an_admin(session, user)
     if changes.get("lotse_id") is not None:
         _check_lotse(session, changes["lotse_id"], user.id)
     before = user_json(user)
@@ -167,7 +167,7 @@ def lotse_of(session: Session, *, user_id: int | None) -> Lotse | None:
     return session.exec(statement.where(User.id == user_id)).first()
 
 
-def _keep_an_admin(session: Session, user: User) -> None:
+def keep_an_admin(session: Session, user: User) -> None:
     if user.role != Role.admin or not user.active:
         return
     admins = session.exec(

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app.accounts import service
 from app.accounts.models import AuthSource, Role, User
-from app.errors import DomainError
+from app.errors import Conflict, DomainError
 from app.events import service as events
 
 # Never a valid argon2 hash: an account of the town hall has no password here.
@@ -28,11 +28,15 @@ class Identity:
     email: str
     name: str
     role: Role
+    # False when the provider says it has not checked the address: it then finds no account.
+    email_verified: bool = True
 
 
 def sign_in(session: Session, *, identity: Identity, create: bool, ip: str) -> User:
     """The account for this identity, brought up to date; refused when deactivated,
-    anonymised, unknown (and `create` is off) or when its address belongs to another account."""
+    anonymised, unknown (and `create` is off), when its address belongs to another account, or
+    when it would find an account by an unverified address or take the last admin's password
+    account without admin rights."""
     user = session.exec(
         select(User).where(
             User.auth_source == identity.source, User.external_id == identity.external_id
@@ -46,6 +50,14 @@ def sign_in(session: Session, *, identity: Identity, create: bool, ip: str) -> U
             raise NoAccount(
                 "This e-mail address belongs to another account. Please ask an administrator."
             )
+        if not identity.email_verified:
+            raise NoAccount(
+                "The login service has not confirmed your e-mail address %(email)s, so the "
+                "account with this address is not opened. Please ask the IT department.",
+                values={"email": identity.email},
+            )
+        if by_email.auth_source == AuthSource.local and identity.role != Role.admin:
+            _keep_an_admin(session, by_email)
         user = by_email
     elif user is not None and by_email is not None and by_email.id != user.id:
         raise NoAccount(
@@ -78,6 +90,19 @@ def sign_in(session: Session, *, identity: Identity, create: bool, ip: str) -> U
         extra={"ip": ip, "by": identity.source.value},
     )
     return user
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """The last admin's password account is not handed to a login without admin rights: it
+    would lose its password and its role, and the board its last admin."""
+    try:
+        service.keep_an_admin(session, user)
+    except Conflict as error:
+        raise NoAccount(
+            "This is the last administrator account, and the login service does not make you "
+            "an administrator. Log in with your password, or ask the IT department for the "
+            "administrators' group."
+        ) from error
 
 
 def _create(session: Session, identity: Identity, ip: str) -> User:

@@ -80,6 +80,7 @@ def oidc_callback(
             email=person.email,
             name=person.name,
             role=provider.role(person),
+            email_verified=person.email_verified,
         )
         with db.session(write=True) as session:
             user = sso.sign_in(

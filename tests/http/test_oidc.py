@@ -181,14 +181,101 @@ def test_only_known_accounts_when_accounts_are_not_created(
     user = account(db, "jana.kuhn@musterstadt.de")
     assert (user.auth_source, user.name, user.role) == (AuthSource.oidc, "Jana Kuhn", Role.lotse)
     # Its password no longer opens it.
+    assert password_login(browser, "jana.kuhn@musterstadt.de").status_code == 401
+    app.state.db.dispose()
+
+
+def password_login(browser: TestClient, email: str) -> Any:
     form = browser.get("/login")
     csrf = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    tried = browser.post(
+    return browser.post(
         "/login",
-        data={"email": "jana.kuhn@musterstadt.de", "password": PASSWORD, "csrf_token": csrf},
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf},
+        follow_redirects=False,
     )
-    assert tried.status_code == 401
+
+
+def test_an_address_the_provider_has_not_verified_opens_no_existing_account(
+    settings: Settings, provider: OidcProvider, db: Database
+) -> None:
+    app = create_app(sso_settings(settings, provider))
+    browser = TestClient(app, base_url=BASE)
+    # Someone at the provider who typed a colleague's address and was never asked to confirm it.
+    provider.set_account(
+        "mara",
+        email="jana.kuhn@musterstadt.de",
+        name="Mara Fremd",
+        groups=["lotsenboard-admin"],
+        email_verified=False,
+    )
+    with db.session() as session:
+        make_user(session, email="jana.kuhn@musterstadt.de", name="J. Kuhn", role=Role.lotse)
+
+    refused = log_in(browser, provider, login="mara")
+
+    assert refused.status_code == 403
+    assert (
+        "Der Anmeldedienst hat Ihre E-Mail-Adresse jana.kuhn@musterstadt.de nicht bestätigt"
+        in refused.text
+    )
+    assert sessions(db) == 0
+    jana = account(db, "jana.kuhn@musterstadt.de")
+    assert (jana.auth_source, jana.name, jana.role) == (AuthSource.local, "J. Kuhn", Role.lotse)
+    assert password_login(browser, "jana.kuhn@musterstadt.de").status_code == 303
+
+    # Unverified, but nobody's address yet: the login gets an account of its own.
+    provider.set_account(
+        "mara",
+        email="mara.fremd@musterstadt.de",
+        name="Mara Fremd",
+        groups=[],
+        email_verified=False,
+    )
+    assert log_in(TestClient(app, base_url=BASE), provider, login="mara").status_code == 303
+    assert account(db, "mara.fremd@musterstadt.de").external_id == "sub-mara"
     app.state.db.dispose()
+
+    # A town hall whose provider never verifies addresses may say it trusts them.
+    trusting = create_app(sso_settings(settings, provider, oidc_trust_unverified_email=True))
+    provider.set_account(
+        "jana", email="jana.kuhn@musterstadt.de", name="Jana Kuhn", groups=["lotsenboard-lotse"],
+        email_verified=False,
+    )  # fmt: skip
+    try:
+        assert log_in(TestClient(trusting, base_url=BASE), provider).status_code == 303
+    finally:
+        provider.set_account(
+            "jana", email="jana.kuhn@musterstadt.de", name="Jana Kuhn", groups=["lotsenboard-lotse"]
+        )
+    assert account(db, "jana.kuhn@musterstadt.de").auth_source == AuthSource.oidc
+    trusting.state.db.dispose()
+
+
+def test_the_last_admins_password_account_stays_hers_unless_the_groups_make_her_admin(
+    browser: TestClient, provider: OidcProvider, db: Database
+) -> None:
+    with db.session() as session:
+        make_user(session, email="cdo@musterstadt.de", name="Dana Weber", role=Role.admin)
+    provider.set_account(
+        "dana", email="cdo@musterstadt.de", name="Dana Weber", groups=["lotsenboard-lotse"]
+    )
+
+    refused = log_in(browser, provider, login="dana")
+
+    assert refused.status_code == 403
+    assert "Dies ist das letzte Administratorkonto" in refused.text
+    assert sessions(db) == 0
+    dana = account(db, "cdo@musterstadt.de")
+    assert (dana.auth_source, dana.role) == (AuthSource.local, Role.admin)
+    assert password_login(browser, "cdo@musterstadt.de").status_code == 303
+
+    # In the administrators' group she moves over as admin.
+    provider.set_account(
+        "dana", email="cdo@musterstadt.de", name="Dana Weber", groups=["lotsenboard-admin"]
+    )
+    assert log_in(TestClient(browser.app, base_url=BASE), provider, login="dana").status_code == 303
+    dana = account(db, "cdo@musterstadt.de")
+    assert (dana.auth_source, dana.role) == (AuthSource.oidc, Role.admin)
 
 
 def test_a_tampered_state_is_refused_and_logs_nobody_in(

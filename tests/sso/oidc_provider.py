@@ -81,12 +81,14 @@ class OidcProvider:
         groups: list[str],
         disabled: bool = False,
         sub: str | None = None,
+        email_verified: bool = True,
     ) -> None:
         """Add or replace the person who signs in as `login` (sub: "sub-<login>" unless given)."""
         accounts: dict[str, Any] = json.loads(self.accounts_file.read_text())
         accounts[login] = {
             "sub": sub or accounts.get(login, {}).get("sub") or f"sub-{login}",
             "email": email,
+            "email_verified": email_verified,
             "name": name,
             "groups": list(groups),
             "disabled": disabled,

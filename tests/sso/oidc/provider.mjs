@@ -5,8 +5,8 @@
 //
 // CONFIG.json: {"port", "issuer", "clients": [client metadata], "jwks": {"keys": [private JWKs]},
 //               "accounts_file", "id_token_ttl" (optional, seconds)}
-// accounts_file: {"<login>": {"sub", "email", "name", "groups": [...], "disabled": false}}, read
-// again at every look-up, so a test can change a person's groups or disable her between logins.
+// accounts_file: {"<login>": {"sub", "email", "email_verified", "name", "groups": [...],
+// "disabled": false}}, read again at every look-up, so a test can change a person's groups or disable her between logins.
 //
 // The browser flow is the package's own: its development login form (field "login" is the key in
 // accounts_file, any password), no consent screen (loadExistingGrant grants what our client
@@ -41,7 +41,7 @@ async function findAccount(ctx, id) {
       return {
         sub: account.sub,
         email: account.email,
-        email_verified: true,
+        email_verified: account.email_verified ?? true,
         name: account.name,
         groups: account.groups ?? [],
       };
