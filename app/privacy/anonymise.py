@@ -133,7 +133,9 @@ class Replacer:
 
     Case is ignored. A name counts only as a whole word (a lotse "Anna" is not in "Annahme",
     "Anna Berg" not in "Anna Berg-Stein", another person), a trailing genitive "s" is allowed
-    ("Anna Bergs Vorschlag"); an address only as a whole address."""
+    ("Anna Bergs Vorschlag"); an address only as a whole address. The surname alone counts
+    where it plainly names her: "Frau Berg", "Herrn Dr. Berg", "Berg, Anna", "A. Berg"; bare,
+    it stays ("Berg" is also a word, "Weber" another person)."""
 
     names: list[str]
     emails: list[str]
@@ -144,12 +146,16 @@ class Replacer:
         self.names = _distinct(self.names)
         self.emails = _distinct(self.emails)
         self._emails = {email.casefold() for email in self.emails}
+        self._surnames = _distinct(_surname(n) for n in self.names)
+        written = [re.escape(n) for n in self.names] + [
+            form for n in self.names for form in _surname_forms(n)
+        ]
         parts = [
             rf"(?<![\w.+-]){re.escape(e)}(?![\w-]|\.{_ALNUM})"
             for e in sorted(self.emails, key=len, reverse=True)
         ] + [
-            rf"(?<!{_ALNUM})(?<!{_ALNUM}-){re.escape(n)}(?=(?:s|'s|’s)?(?!{_ALNUM}|-{_ALNUM}))"
-            for n in sorted(self.names, key=len, reverse=True)
+            rf"(?<!{_ALNUM})(?<!{_ALNUM}-)(?:{form})(?=(?:s|'s|’s)?(?!{_ALNUM}|-{_ALNUM}))"
+            for form in sorted(written, key=len, reverse=True)
         ]
         # One pass over the text: what was put in is not searched again. Nothing to find:
         # a pattern that never matches (an empty one would match everywhere).
@@ -157,7 +163,8 @@ class Replacer:
 
     @property
     def values(self) -> list[str]:
-        return self.emails + self.names
+        """What a row must contain to be looked at (the surname covers all its forms)."""
+        return self.emails + self.names + self._surnames
 
     def text(self, value: str, *, address_field: bool = False) -> str:
         def new(match: re.Match[str]) -> str:
@@ -179,6 +186,29 @@ class Replacer:
                 for key, item in value.items()
             }
         return value
+
+
+# How a surname is written where it names a person: after a salutation (and titles).
+_SALUTATION = r"(?:Frau\s+|Herrn?\s+|Fr\.\s*|Hr\.\s*)(?:(?:Dr|Prof)\.\s*)*"
+
+
+def _surname(name: str) -> str:
+    parts = name.split()
+    return parts[-1] if len(parts) > 1 else ""
+
+
+def _surname_forms(name: str) -> list[str]:
+    """Patterns of the forms "Frau [Jana] Kuhn", "Kuhn, Jana" and "J. Kuhn"."""
+    parts = [p for p in name.split() if not p.endswith(".")]  # without "Dr." and the like
+    if len(parts) < 2:
+        return []
+    given = r"\s+".join(re.escape(p) for p in parts[:-1])
+    surname = re.escape(parts[-1])
+    return [
+        rf"{_SALUTATION}(?:{given}\s+)?{surname}",
+        rf"{surname},\s*{given}",
+        rf"{re.escape(parts[0][0])}\.\s*{surname}",
+    ]
 
 
 def _distinct(values: Iterable[str]) -> list[str]:

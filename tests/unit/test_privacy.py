@@ -288,7 +288,10 @@ def world(session: Session, settings: Settings) -> dict[str, Any]:
             card_id=portal.id or 0,
             data=CardUpdate(
                 version=portal.version,
-                description=f"Rückfragen an {NAME} ({EMAIL}); Vertretung: {OTHER}.",
+                description=(
+                    f"Rückfragen an {NAME} ({EMAIL}); Vertretung: {OTHER}. Laut Frau Brückner "
+                    "und Herrn Kraus fertig (Protokoll: Brückner, Jördis; J. Brückner)."
+                ),
             ),
             actor=OTHER,
         )
@@ -386,6 +389,9 @@ def test_anonymising_replaces_her_name_and_address_everywhere_and_keeps_her_work
     haystack = cells(db)
     assert traces(haystack, NAME, ACCOUNT_NAME, EMAIL, LOTSE_EMAIL) == []
     assert traces(haystack, "Jördis") == []
+    # Her surname where it names her is gone too; standing alone it may be a word.
+    assert traces(haystack, "Frau Brückner", "Brückner,", "J. Brückner") == []
+    assert traces(haystack, "Herrn Kraus")
     # The other person is untouched, and her work stays hers under the pseudonym.
     assert traces(haystack, OTHER)
     assert traces(haystack, OTHER_EMAIL)
@@ -483,6 +489,16 @@ def test_a_replacer_matches_whole_names_and_addresses_in_any_case() -> None:
     assert replacer.text("Mail: ANNA@x.de, joanna@x.de, anna@x.dev") == (
         "Mail: P 1, joanna@x.de, anna@x.dev"
     )
+    assert replacer.text(
+        "Frau Berg, frau berg, Fr.Berg, Herrn Dr. Berg, Frau Prof. Dr. Anna Berg, Berg, Anna; "
+        "A. Berg, Frau Bergmann, Frau Berg-Stein, B. Berg, am Berg, Herr Weber"
+    ) == (
+        "P 1, P 1, P 1, P 1, P 1, P 1; P 1, Frau Bergmann, Frau Berg-Stein, B. Berg, am Berg, "
+        "Herr Weber"
+    )
+    assert anonymise.Replacer(
+        names=["Dr. Anna Berg"], emails=[], pseudonym="P 2", address="a2@anonym.invalid"
+    ).text("Berg, Anna; A. Berg; Herrn Berg") == ("P 2; P 2; P 2")
     assert replacer.json(
         {"after": {"email": "anna@x.de", "name": "Anna Berg"}, "Anna Berg": [1]}
     ) == {
