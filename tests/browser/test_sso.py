@@ -14,6 +14,7 @@ from app.accounts import oidc
 from app.accounts.models import AuthSource, LoginSession, Role, User
 from app.db import Database
 from tests.browser.conftest import OUTPUT, run_axe, server_settings
+from tests.factories import make_user
 from tests.live import LiveServer
 from tests.sso.flow import BAD_TOKENS
 from tests.sso.oidc_provider import OidcProvider, start_provider
@@ -179,3 +180,31 @@ def test_a_tampered_answer_is_refused_in_german_and_logs_nobody_in(
         ).all()
     assert jana is None
     assert opened == []
+
+
+def test_the_last_admin_is_told_why_her_password_account_is_not_taken_over(
+    visitor: BrowserContext, town_hall: tuple[LiveServer, OidcProvider], db: Database
+) -> None:
+    server, provider = town_hall
+    with db.session() as session:
+        make_user(session, email="cdo@musterstadt.de", name="Dana Weber", role=Role.admin)
+    provider.set_account(
+        "dana", email="cdo@musterstadt.de", name="Dana Weber", groups=["lotsenboard-lotse"]
+    )
+    page = visitor.new_page()
+
+    sign_in_at_provider(page, server, login="dana")
+
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Dies ist das letzte Administratorkonto, und der Anmeldedienst gibt Ihnen keine "
+        "Administratorrechte. Melden Sie sich mit Ihrem Passwort an"
+    )
+    # The password form is open beside the reason, so she can do just that.
+    expect(page.get_by_label("Passwort")).to_be_visible()
+    assert run_axe(page) == []
+    page.screenshot(path=str(OUTPUT / "login-last-admin-1366x768.png"), full_page=True)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.screenshot(path=str(OUTPUT / "login-last-admin-1920x1080.png"), full_page=True)
+    with db.session() as session:
+        dana = session.exec(select(User).where(User.email == "cdo@musterstadt.de")).one()
+        assert (dana.auth_source, dana.role) == (AuthSource.local, Role.admin)
