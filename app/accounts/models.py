@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PydanticField
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
@@ -68,6 +68,9 @@ class LoginSession(SQLModel, table=True):
     ip: str = Field(default="", sa_type=String(64))
     # The identity provider's session (`sid`), so its back-channel logout can end this one.
     sso_sid: str | None = Field(default=None, sa_type=String(255), index=True)
+    # The provider's ID token of this login, sent back as `id_token_hint` when logging out so
+    # the provider need not ask whether to; dropped when the session ends.
+    id_token: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

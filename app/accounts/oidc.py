@@ -7,7 +7,7 @@ the callback reads, so nothing about a login in progress is stored server-side.
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
@@ -60,6 +60,7 @@ class SsoPerson:
     groups: frozenset[str]
     sid: str | None
     email_verified: bool = True
+    id_token: str = ""  # as the provider signed it, for its logout
 
 
 def role_for(groups: frozenset[str], *, admin_group: str, lotse_group: str) -> Role:
@@ -200,7 +201,7 @@ class Provider:
             id_token, nonce=pending.nonce, access_token=token.get("access_token")
         )
         claims = {**self.userinfo(token, subject=claims["sub"]), **claims}
-        return self._person(claims)
+        return replace(self._person(claims), id_token=id_token)
 
     def exchange(self, *, code: str, verifier: str, redirect_uri: str) -> dict[str, Any]:
         """The token endpoint's answer to the authorization code."""
@@ -287,16 +288,18 @@ class Provider:
 
     # Logging out -------------------------------------------------------------------------
 
-    def logout_url(self, *, back_to: str) -> str | None:
-        """The provider's end-session address (RP-initiated logout), if it offers one."""
+    def logout_url(self, *, back_to: str, id_token: str | None = None) -> str | None:
+        """The provider's end-session address (RP-initiated logout), if it offers one. With the
+        login's ID token as hint the provider knows whom to log out and need not ask."""
         try:
             endpoint = self.metadata().get("end_session_endpoint")
         except ProviderUnavailable:
             return None
         if not endpoint:
             return None
-        # No id_token_hint: the ID token is not kept; the client id names us instead.
         params = {"client_id": self.settings.oidc_client_id, "post_logout_redirect_uri": back_to}
+        if id_token:
+            params["id_token_hint"] = id_token
         return str(requests.Request("GET", endpoint, params=params).prepare().url)
 
     def logout_token(self, token: str) -> tuple[str | None, str | None]:

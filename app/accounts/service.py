@@ -283,10 +283,16 @@ def clear_failures(session: Session, *, email: str, ip: str) -> None:
 
 
 def start_session(
-    session: Session, *, user: User, ip: str, sso_sid: str | None = None
+    session: Session,
+    *,
+    user: User,
+    ip: str,
+    sso_sid: str | None = None,
+    id_token: str | None = None,
 ) -> tuple[str, LoginSession]:
     """A fresh session (new id at every login) and its cookie token; `sso_sid` is the
-    identity provider's session, which can end this one by back-channel logout."""
+    identity provider's session, which can end this one by back-channel logout, `id_token`
+    the provider's token of this login, for logging out there."""
     assert user.id is not None
     token = secrets.token_urlsafe(32)
     login = LoginSession(
@@ -295,6 +301,7 @@ def start_session(
         csrf_token=secrets.token_urlsafe(32),
         ip=ip[:64],
         sso_sid=sso_sid[:255] if sso_sid else None,
+        id_token=id_token,
     )
     session.add(login)
     events.append(
@@ -339,15 +346,23 @@ def touch(session: Session, statement: Any) -> None:
         session.rollback()
 
 
-def end_session(session: Session, *, login_id: int, actor: str) -> None:
-    """Log out: the session is refused from now on."""
+def end_session(session: Session, *, login_id: int, actor: str) -> str | None:
+    """Log out: the session is refused from now on. The provider's ID token it kept, for
+    logging out there too (None for other logins)."""
+    id_token = session.exec(select(LoginSession.id_token).where(LoginSession.id == login_id)).one()
     session.execute(
-        update(LoginSession).where(col(LoginSession.id) == login_id).values(revoked_at=clock.now())
+        update(LoginSession).where(col(LoginSession.id) == login_id).values(**ended_values())
     )
     events.append(
         session, board_id=None, type=LOGOUT, actor=actor, payload={"session_id": login_id}
     )
     events.commit(session)
+    return id_token
+
+
+def ended_values() -> dict[str, Any]:
+    """What an ended session's row becomes: refused, and the provider's token gone with it."""
+    return {"revoked_at": clock.now(), "id_token": None}
 
 
 def end_provider_sessions(
@@ -366,7 +381,7 @@ def end_provider_sessions(
     ids = list(session.exec(found))
     if ids:
         session.execute(
-            update(LoginSession).where(col(LoginSession.id).in_(ids)).values(revoked_at=clock.now())
+            update(LoginSession).where(col(LoginSession.id).in_(ids)).values(**ended_values())
         )
         events.append(
             session, board_id=None, type=LOGOUT, actor=actor, payload={"session_ids": ids}
@@ -381,4 +396,4 @@ def _revoke_sessions(session: Session, user_id: int | None, keep: int | None = N
     )
     if keep is not None:
         statement = statement.where(col(LoginSession.id) != keep)
-    session.execute(statement.values(revoked_at=clock.now()))
+    session.execute(statement.values(**ended_values()))

@@ -86,7 +86,9 @@ def oidc_callback(
             user = sso.sign_in(
                 session, identity=identity, create=settings.oidc_create_accounts, ip=ip
             )
-            token, _login = service.start_session(session, user=user, ip=ip, sso_sid=person.sid)
+            token, _login = service.start_session(
+                session, user=user, ip=ip, sso_sid=person.sid, id_token=person.id_token
+            )
     except (oidc.SsoRefused, oidc.ProviderUnavailable, sso.NoAccount) as refused:
         status = 503 if isinstance(refused, oidc.ProviderUnavailable) else 403
         response = login_page_response(request, next_url="/", error=refusal(refused), status=status)

@@ -158,12 +158,13 @@ def logout(request: Request, session: SessionDep, principal: Reader) -> Response
     identity provider is logged out there too (RP-initiated logout), where it offers that."""
     target = "/login"
     if principal.session_id is not None:
+        id_token = service.end_session(session, login_id=principal.session_id, actor=principal.name)
         user = session.get(User, principal.user_id)
         settings = request.app.state.settings
         if user is not None and user.auth_source == AuthSource.oidc and settings.oidc_enabled:
             back = settings.base_url.rstrip("/") + "/login?abgemeldet"
-            target = oidc.provider(settings).logout_url(back_to=back) or target
-        service.end_session(session, login_id=principal.session_id, actor=principal.name)
+            found = oidc.provider(settings).logout_url(back_to=back, id_token=id_token)
+            target = found or target
     response = see_other(target)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -121,6 +121,10 @@ def _end_account(session: Session, user: User, emails: Iterable[str]) -> None:
             .where(col(model.user_id) == user.id, col(model.revoked_at).is_(None))
             .values(revoked_at=now)
         )
+    # The provider's tokens hold her name and address, encoded where no search finds them.
+    session.execute(
+        update(LoginSession).where(col(LoginSession.user_id) == user.id).values(id_token=None)
+    )
     session.execute(delete(PasswordReset).where(col(PasswordReset.user_id) == user.id))
     session.execute(delete(SavedView).where(col(SavedView.user_id) == user.id))
     lowered = sorted({email.lower() for email in emails})

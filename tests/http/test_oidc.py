@@ -6,7 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from fastapi.testclient import TestClient
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -376,7 +379,25 @@ def test_logging_out_ends_the_session_at_the_provider_too(
     assert target.startswith(f"{provider.issuer}/session/end")
     assert query(target)["post_logout_redirect_uri"] == f"{BASE}/login?abgemeldet"
     assert query(target)["client_id"] == provider.client_id
+    # The login's own ID token as hint, signed by the provider: it need not ask whom to log out.
+    hint = jwt.decode(query(target)["id_token_hint"], RSAKey.import_key(provider.jwk))
+    assert hint.claims["sub"] == "sub-jana" and hint.claims["aud"] == provider.client_id
     assert browser.get("/account", follow_redirects=False).status_code in (302, 303, 401)
+    # The provider takes the hint (a hint it did not sign would be refused with 400) …
+    assert requests.get(target, timeout=10).status_code == 200
+    # … and the ended session keeps no token.
+    with db.session() as session:
+        assert session.exec(select(LoginSession.id_token)).all() == [None]
+
+
+def test_a_forged_hint_is_refused_by_the_provider(provider: OidcProvider) -> None:
+    # What the check above relies on: the provider reads the hint and refuses a bad one.
+    forged = signed({"iss": provider.issuer, "sub": "sub-jana"}, rsa_private_jwk(kid="x"))
+    end = f"{provider.issuer}/session/end"
+    refused = requests.get(
+        end, params={"client_id": provider.client_id, "id_token_hint": forged}, timeout=10
+    )
+    assert refused.status_code == 400
 
 
 def _logout_token(provider: OidcProvider, jwk: dict[str, str], **claims: Any) -> str:
