@@ -1,6 +1,7 @@
 """Data protection: login records and addresses expire, a person who left is anonymised
 everywhere (her work stays), and what is stored about a person can be handed to her."""
 
+import base64
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -347,7 +348,11 @@ def world(session: Session, settings: Settings) -> dict[str, Any]:
         )
         session.add(SavedView(user_id=user.id or 0, board_id=board.id or 0, query="lotse=1"))
         session.commit()
-        accounts.start_session(session, user=user, ip="198.51.100.7")
+        # Through the town hall's provider: its ID token names her, base64-encoded.
+        claims = base64.urlsafe_b64encode(json.dumps({"name": NAME}).encode()).decode()
+        accounts.start_session(
+            session, user=user, ip="198.51.100.7", id_token=f"eyJhbGciOiJSUzI1NiJ9.{claims}.sig"
+        )
         accounts.start_session(session, user=other, ip="203.0.113.9")
         with pytest.raises(accounts.InvalidCredentials):
             accounts.authenticate(
@@ -408,7 +413,7 @@ def test_anonymising_replaces_her_name_and_address_everywhere_and_keeps_her_work
     assert (record.name, record.email, record.active) == (pseudonym, None, False)
     assert record.anonymised_at is not None
     logins = session.exec(select(LoginSession).where(LoginSession.user_id == user.id)).all()
-    assert logins and all(s.revoked_at is not None for s in logins)
+    assert logins and all(s.revoked_at is not None and s.id_token is None for s in logins)
     assert all(
         t.revoked_at is not None
         for t in session.exec(select(ApiToken).where(ApiToken.user_id == user.id))
