@@ -9,7 +9,7 @@ keeps the newest instance-wide event, so no seq is reused), and the admin finds 
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import JSON, Column, String, Table, bindparam, cast, delete, func, or_, update
@@ -72,6 +72,7 @@ def anonymise(
         emails=[p.email for p in (user, lotse) if p is not None and p.email],
         pseudonym=pseudonym,
         address=address,
+        keep=_others(session, user, lotse),
     )
     if user is not None:
         _end_account(session, user, old.emails)
@@ -99,6 +100,13 @@ def anonymise(
     pasts.clear()
     answers.clear()
     return pseudonym
+
+
+def _others(session: Session, user: User | None, lotse: Lotse | None) -> list[str]:
+    """Everyone else's names: a mention that may be one of them stays."""
+    users = select(User.name).where(col(User.id) != (user.id if user else -1))
+    lotsen = select(Lotse.name).where(col(Lotse.id) != (lotse.id if lotse else -1))
+    return [*session.exec(users), *session.exec(lotsen)]
 
 
 def _refuse(session: Session, user: User | None, lotse: Lotse | None) -> None:
@@ -139,20 +147,26 @@ class Replacer:
     "Anna Berg" not in "Anna Berg-Stein", another person), a trailing genitive "s" is allowed
     ("Anna Bergs Vorschlag"); an address only as a whole address. The surname alone counts
     where it plainly names her: "Frau Berg", "Herrn Dr. Berg", "Berg, Anna", "A. Berg"; bare,
-    it stays ("Berg" is also a word, "Weber" another person)."""
+    it stays ("Berg" is also a word, "Weber" another person). Where one of the people in
+    `keep` has the same surname (or initial and surname), only the forms with her given name
+    count: "Frau Berg" may be the other one."""
 
     names: list[str]
     emails: list[str]
     pseudonym: str
     address: str
+    keep: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.names = _distinct(self.names)
         self.emails = _distinct(self.emails)
         self._emails = {email.casefold() for email in self.emails}
         self._surnames = _distinct(_surname(n) for n in self.names)
+        kept = [_parts(n) for n in self.keep]
+        others = {parts[-1].casefold() for parts in kept if len(parts) > 1}
+        others_initials = {(p[0][0] + p[-1]).casefold() for p in kept if len(p) > 1}
         written = [re.escape(n) for n in self.names] + [
-            form for n in self.names for form in _surname_forms(n)
+            form for n in self.names for form in _surname_forms(n, others, others_initials)
         ]
         parts = [
             rf"(?<![\w.+-]){re.escape(e)}(?![\w-]|\.{_ALNUM})"
@@ -201,18 +215,27 @@ def _surname(name: str) -> str:
     return parts[-1] if len(parts) > 1 else ""
 
 
-def _surname_forms(name: str) -> list[str]:
-    """Patterns of the forms "Frau [Jana] Kuhn", "Kuhn, Jana" and "J. Kuhn"."""
-    parts = [p for p in name.split() if not p.endswith(".")]  # without "Dr." and the like
+def _parts(name: str) -> list[str]:
+    """A name's words without titles ("Dr.", "Prof.")."""
+    return [p for p in name.split() if not p.endswith(".")]
+
+
+def _surname_forms(name: str, others: set[str], others_initials: set[str]) -> list[str]:
+    """Patterns of the forms "Frau [Jana] Kuhn", "Kuhn, Jana" and "J. Kuhn"; the given name
+    is needed where another person has the surname (or initial and surname) too."""
+    parts = _parts(name)
     if len(parts) < 2:
         return []
     given = r"\s+".join(re.escape(p) for p in parts[:-1])
     surname = re.escape(parts[-1])
-    return [
-        rf"{_SALUTATION}(?:{given}\s+)?{surname}",
-        rf"{surname},\s*{given}",
-        rf"{re.escape(parts[0][0])}\.\s*{surname}",
-    ]
+    forms = [rf"{surname},\s*{given}"]
+    if parts[-1].casefold() in others:
+        forms.append(rf"{_SALUTATION}{given}\s+{surname}")
+    else:
+        forms.append(rf"{_SALUTATION}(?:{given}\s+)?{surname}")
+    if (parts[0][0] + parts[-1]).casefold() not in others_initials:
+        forms.append(rf"{re.escape(parts[0][0])}\.\s*{surname}")
+    return forms
 
 
 def _distinct(values: Iterable[str]) -> list[str]:

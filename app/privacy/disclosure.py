@@ -77,6 +77,7 @@ def _without_others(
         emails=[email for _, email in people if email and email.casefold() not in own_emails],
         pseudonym=BLACKED_OUT,
         address=BLACKED_OUT,
+        keep=[p.name for p in (user, lotse) if p is not None],
     )
     cleaned: dict[str, Any] = others.json(found)
     return cleaned

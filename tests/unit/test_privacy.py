@@ -28,7 +28,7 @@ from app.annotations.models import AnnotationCreate, NoteCreate
 from app.backup import service as backup
 from app.cards import export
 from app.cards import service as cards
-from app.cards.models import CardCreate, CardFilter, CardMove, CardUpdate
+from app.cards.models import Card, CardCreate, CardFilter, CardMove, CardUpdate
 from app.db import Database
 from app.digest import subscriptions
 from app.digest.models import DigestDelivery
@@ -46,6 +46,7 @@ from app.web import downloads
 from tests.factories import (
     PASSWORD,
     make_board,
+    make_card,
     make_department,
     make_lotse,
     make_user,
@@ -471,6 +472,25 @@ def test_a_lotse_without_account_is_anonymised_alone(session: Session, settings:
     assert second != pseudonym and second.startswith("Ehemalige Person ")
 
 
+def test_a_colleague_with_her_surname_keeps_the_mentions_that_may_be_his(
+    session: Session,
+) -> None:
+    make_user(session, role=Role.admin, name=ADMIN)
+    jana = make_lotse(session, name="Jana Kuhn")
+    make_lotse(session, name="Max Kuhn")
+    board = make_board(session)
+    card = make_card(
+        session, board, description="Herr Kuhn fragt, Frau Jana Kuhn antwortet; Kuhn, Jana."
+    )
+
+    pseudonym = anonymise.anonymise(session, lotse_id=jana.id, actor=ADMIN)
+
+    fresh(session)
+    found = session.get(Card, card.id)
+    assert found is not None
+    assert found.description == f"Herr Kuhn fragt, {pseudonym} antwortet; {pseudonym}."
+
+
 def test_the_last_active_admin_cannot_be_anonymised(session: Session, db: Database) -> None:
     admin = make_user(session, role=Role.admin, name=ADMIN)
     before = dump(db)
@@ -504,6 +524,16 @@ def test_a_replacer_matches_whole_names_and_addresses_in_any_case() -> None:
     assert anonymise.Replacer(
         names=["Dr. Anna Berg"], emails=[], pseudonym="P 2", address="a2@anonym.invalid"
     ).text("Berg, Anna; A. Berg; Herrn Berg") == ("P 2; P 2; P 2")
+    # Where someone else is a Berg too, "Frau Berg" may be her: only the given name decides.
+    text = "Frau Berg, Frau Anna Berg, Berg, Anna, A. Berg, Berg, Axel"
+    kept = anonymise.Replacer(
+        names=["Anna Berg"], emails=[], pseudonym="P", address="a@x", keep=["Max Berg"]
+    )
+    assert kept.text(text) == "Frau Berg, P, P, P, Berg, Axel"
+    kept = anonymise.Replacer(
+        names=["Anna Berg"], emails=[], pseudonym="P", address="a@x", keep=["Dr. Axel Berg"]
+    )
+    assert kept.text(text) == "Frau Berg, P, P, A. Berg, Berg, Axel"
     assert replacer.json(
         {"after": {"email": "anna@x.de", "name": "Anna Berg"}, "Anna Berg": [1]}
     ) == {
