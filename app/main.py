@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         stop_warming = threading.Event()
         warming = threading.Thread(
-            target=warm.warm, args=(app.state.db, stop_warming), name="warm", daemon=True
+            target=warm.start_up, args=(app, stop_warming), name="warm", daemon=True
         )
         warming.start()
         yield

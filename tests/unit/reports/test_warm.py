@@ -5,6 +5,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi import FastAPI
 from sqlmodel import Session
 
 from app import clock
@@ -12,6 +13,7 @@ from app.cards import service as cards
 from app.cards.models import Card, CardMove
 from app.db import Database
 from app.reports import history, past, warm
+from app.web import templating
 from tests.factories import ACTOR, make_board, make_card, phases_of
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -60,3 +62,25 @@ def test_reading_ahead_stops_when_the_server_does(
     stopped.set()
     warm.warm(db, stopped)
     assert not replays._kept
+
+
+def test_the_hyphenation_of_the_wall_screen_is_loaded_ahead_once_there_is_a_board(
+    session: Session, db: Database
+) -> None:
+    templating._german.cache_clear()
+    warm.warm(db, threading.Event())
+    assert templating._german.cache_info().currsize == 0  # nothing to show yet
+    make_board(session)
+    warm.warm(db, threading.Event())
+    assert templating._german.cache_info().currsize == 1
+    assert templating.hyphenate("Digitalisierungsstrategie").count(templating.SOFT_HYPHEN) >= 3
+
+
+def test_after_start_up_every_template_is_compiled_before_its_first_page(
+    app: FastAPI, db: Database
+) -> None:
+    env = templating.templates.env
+    assert env.cache is not None
+    env.cache.clear()
+    warm.start_up(app, threading.Event())
+    assert {name for _loader, name in env.cache} == set(env.list_templates())
