@@ -117,13 +117,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "No mail server set (LOTSENBOARD_SMTP_HOST, LOTSENBOARD_MAIL_FROM): "
                 "the weekly digest is not sent"
             )
+        warm.build_routes(app)
         # What start-up loaded lives as long as the process: keep it out of the collector's
         # full passes (over ~230k objects they took ~90 ms, on about every fifth board page).
         gc.collect()
         gc.freeze()
         stop_warming = threading.Event()
         warming = threading.Thread(
-            target=warm.start_up, args=(app, stop_warming), name="warm", daemon=True
+            target=warm.start_up, args=(app.state.db, stop_warming), name="warm", daemon=True
         )
         warming.start()
         yield

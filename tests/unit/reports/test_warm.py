@@ -5,7 +5,6 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi import FastAPI
 from sqlmodel import Session
 
 from app import clock
@@ -76,11 +75,9 @@ def test_the_hyphenation_of_the_wall_screen_is_loaded_ahead_once_there_is_a_boar
     assert templating.hyphenate("Digitalisierungsstrategie").count(templating.SOFT_HYPHEN) >= 3
 
 
-def test_after_start_up_every_template_is_compiled_before_its_first_page(
-    app: FastAPI, db: Database
-) -> None:
+def test_after_start_up_every_template_is_compiled_before_its_first_page(db: Database) -> None:
     env = templating.templates.env
     assert env.cache is not None
     env.cache.clear()
-    warm.start_up(app, threading.Event())
+    warm.start_up(db, threading.Event())
     assert {name for _loader, name in env.cache} == set(env.list_templates())
