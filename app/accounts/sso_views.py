@@ -65,6 +65,7 @@ def oidc_callback(
     provider = _provider(request)
     settings = request.app.state.settings
     ip = client_ip(request)
+    login = ""  # the address the provider named, for the password form if the login is refused
     try:
         pending = provider.pending(request.cookies.get(PENDING_COOKIE))
         if not state or not secrets.compare_digest(state, pending.state):
@@ -74,6 +75,7 @@ def oidc_callback(
         if error or not code:
             raise oidc.SsoRefused("The identity provider refused the login.")
         person = provider.finish(code=code, pending=pending, redirect_uri=_callback_url(request))
+        login = person.email
         identity = sso.Identity(
             source=AuthSource.oidc,
             external_id=person.subject,
@@ -91,7 +93,9 @@ def oidc_callback(
             )
     except (oidc.SsoRefused, oidc.ProviderUnavailable, sso.NoAccount) as refused:
         status = 503 if isinstance(refused, oidc.ProviderUnavailable) else 403
-        response = login_page_response(request, next_url="/", error=refusal(refused), status=status)
+        response = login_page_response(
+            request, next_url="/", error=refusal(refused), status=status, login=login
+        )
         response.delete_cookie(PENDING_COOKIE, path="/login/oidc")
         return response
     response = logged_in(request, token, next_url=pending.next_url)

@@ -47,9 +47,10 @@ def safe_next(target: str | None) -> str:
 
 
 def login_page_response(
-    request: Request, *, next_url: str, error: str | None, status: int
+    request: Request, *, next_url: str, error: str | None, status: int, login: str = ""
 ) -> Response:
-    """The login page: the town hall's single sign-on, if set up, and the password form."""
+    """The login page: the town hall's single sign-on, if set up, and the password form (with
+    the address or user name of a refused attempt filled in again)."""
     token = request.cookies.get(ANON_CSRF_COOKIE) or secrets.token_urlsafe(32)
     settings = request.app.state.settings
     context: dict[str, Any] = {
@@ -60,6 +61,7 @@ def login_page_response(
         "local_for_admins_only": settings.local_login == "admins",
         "logged_out": "abgemeldet" in request.query_params,
         "login_csrf": token,
+        "login": login,
         "help_contact": settings.help_contact,
         "reset_done": "reset" in request.query_params,
     }
@@ -98,6 +100,7 @@ def login(
             next_url=safe_next(next),
             error=_("The form expired; please try again."),
             status=403,
+            login=email,
         )
     ip = client_ip(request)
     with db.session(write=True) as session:
@@ -115,14 +118,20 @@ def login(
             "Too many failed attempts. Please wait %(minutes)s minutes.",
             minutes=settings.login_window_minutes,
         )
-        return login_page_response(request, next_url=safe_next(next), error=message, status=429)
+        return login_page_response(
+            request, next_url=safe_next(next), error=message, status=429, login=email
+        )
     except service.InvalidCredentials:
         message = _("Email or password is wrong.")
-        return login_page_response(request, next_url=safe_next(next), error=message, status=401)
+        return login_page_response(
+            request, next_url=safe_next(next), error=message, status=401, login=email
+        )
     except (logins.LocalLoginOff, sso.NoAccount, directory.DirectoryUnavailable) as refused:
         status = 503 if isinstance(refused, directory.DirectoryUnavailable) else 403
         message = refusal(refused)
-        return login_page_response(request, next_url=safe_next(next), error=message, status=status)
+        return login_page_response(
+            request, next_url=safe_next(next), error=message, status=status, login=email
+        )
     return logged_in(request, token, next_url=next)
 
 

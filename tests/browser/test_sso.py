@@ -199,8 +199,9 @@ def test_the_last_admin_is_told_why_her_password_account_is_not_taken_over(
         "Dies ist das letzte Administratorkonto, und der Anmeldedienst gibt Ihnen keine "
         "Administratorrechte. Melden Sie sich mit Ihrem Passwort an"
     )
-    # The password form is open beside the reason, so she can do just that.
-    expect(page.get_by_label("Passwort")).to_be_visible()
+    # The password form is open beside the reason, her address filled in: she can do just that.
+    expect(page.get_by_label("E-Mail")).to_have_value("cdo@musterstadt.de")
+    expect(page.get_by_label("Passwort")).to_be_focused()
     assert run_axe(page) == []
     page.screenshot(path=str(OUTPUT / "login-last-admin-1366x768.png"), full_page=True)
     page.set_viewport_size({"width": 1920, "height": 1080})

@@ -267,6 +267,8 @@ def test_the_last_admins_password_account_stays_hers_unless_the_groups_make_her_
 
     assert refused.status_code == 403
     assert "Dies ist das letzte Administratorkonto" in refused.text
+    # Her address is in the password form already.
+    assert 'name="email" value="cdo@musterstadt.de"' in refused.text
     assert sessions(db) == 0
     dana = account(db, "cdo@musterstadt.de")
     assert (dana.auth_source, dana.role) == (AuthSource.local, Role.admin)

@@ -242,6 +242,30 @@ def test_password_change_ends_other_sessions(app: FastAPI, session: Session) -> 
     assert laptop.get("/api/v1/boards").status_code == 401
 
 
+def test_a_wrong_password_keeps_the_address_typed_and_asks_for_the_password_again(
+    anon_client: TestClient, session: Session
+) -> None:
+    user = make_user(session)
+    form = anon_client.get("/login")
+    assert 'name="email" value=""' in form.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    typed = f'{user.email}"><script>'
+    refused = anon_client.post(
+        "/login", data={"email": typed, "password": "falsch-falsch", "csrf_token": csrf}
+    )
+    assert refused.status_code == 401
+    field = re.search(r'<input type="email" name="email"[^>]*>', refused.text)
+    assert field is not None
+    assert f'value="{user.email}&#34;&gt;&lt;script&gt;"' in field.group(0)
+    assert "autofocus" not in field.group(0)
+    password = re.search(r'<input type="password"[^>]*>', refused.text)
+    assert password is not None
+    assert "value=" not in password.group(0) and "autofocus" in password.group(0)
+    # Focus lands there: the field names the reason, so a screen reader reads it out.
+    assert 'aria-describedby="login-error"' in password.group(0)
+    assert '<p class="notice notice--error" role="alert" id="login-error">' in refused.text
+
+
 def test_twenty_wrong_passwords_are_throttled_without_locking_out_the_real_user(
     app: FastAPI, session: Session
 ) -> None:
