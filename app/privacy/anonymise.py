@@ -211,7 +211,7 @@ _SALUTATION = r"(?:Frau\s+|Herrn?\s+|Fr\.\s*|Hr\.\s*)(?:(?:Dr|Prof)\.\s*)*"
 
 
 def _surname(name: str) -> str:
-    parts = name.split()
+    parts = _parts(name)
     return parts[-1] if len(parts) > 1 else ""
 
 
