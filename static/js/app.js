@@ -154,6 +154,13 @@
     });
   }
 
+  document.addEventListener("htmx:afterSwap", function () {
+    // htmx wires swapped-in content only when it settles (later still on a busy machine): the
+    // next title typed and sent before that would submit the quick-add form as a page load.
+    const view = document.getElementById("board-view");
+    if (view && typeof htmx !== "undefined") htmx.process(view);
+  });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     // Opened only after settling: by then htmx has wired the dialog's forms.
     if (event.detail.target && event.detail.target.id === "card-dialog-content") {

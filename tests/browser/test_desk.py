@@ -75,6 +75,28 @@ def test_quick_add_sits_on_top_follows_the_filter_and_stays_ready(
     expect(page.locator(f"#phase-{ids['first']}-new")).to_be_focused()
 
 
+def test_a_title_typed_the_moment_the_board_is_swapped_in_is_still_added_in_place(
+    page: Page, live_server: LiveServer, db: Database
+) -> None:
+    # htmx wires swapped-in content when it settles; on a busy machine that is late, and an
+    # Enter before it used to submit the form natively: a full page load that lost the field.
+    ids = seed(db)
+    page.goto(f"{live_server.url}/boards/{ids['board']}")
+    page.evaluate("htmx.config.defaultSettleDelay = 3000")
+    page.evaluate("window.sameDocument = true")
+    phase = page.locator(f"#phase-{ids['first']}")
+    field = page.locator(f"#phase-{ids['first']}-new")
+    field.fill("Online-Terminvergabe")
+    field.press("Enter")
+    expect(phase.get_by_role("link", name="Online-Terminvergabe")).to_be_visible()
+    expect(field).to_be_focused()
+    page.keyboard.type("E-Akte Standesamt")
+    page.keyboard.press("Enter")  # long before the swapped board settles
+    expect(phase.get_by_role("link", name="E-Akte Standesamt")).to_be_visible()
+    expect(field).to_be_focused()
+    assert page.evaluate("window.sameDocument") is True  # no page load in between
+
+
 def test_the_board_starts_high_keeps_its_headers_and_every_phase_at_laptop_size(
     browser: Browser, live_server: LiveServer, db: Database
 ) -> None:
