@@ -154,11 +154,12 @@
     });
   }
 
-  document.addEventListener("htmx:afterSwap", function () {
-    // htmx wires swapped-in content only when it settles (later still on a busy machine): the
-    // next title typed and sent before that would submit the quick-add form as a page load.
-    const view = document.getElementById("board-view");
-    if (view && typeof htmx !== "undefined") htmx.process(view);
+  document.addEventListener("htmx:afterSwap", function (event) {
+    // htmx wires swapped-in content only when it settles (later still on a busy machine): a
+    // form sent before that (the next quick-add title) would go as a page load.
+    let swapped = event.detail.target;
+    if (swapped && !swapped.isConnected) swapped = swapped.id ? document.getElementById(swapped.id) : null;
+    if (swapped && typeof htmx !== "undefined") htmx.process(swapped);
   });
 
   document.addEventListener("htmx:afterSettle", function (event) {
