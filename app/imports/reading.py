@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from app.errors import InvalidInput
+from app.types import N_
 from app.web.downloads import DANGEROUS_PREFIXES
 
 MAX_ROWS = 5_000
@@ -31,6 +32,7 @@ MAX_CELL = 20_000
 MAX_UNPACKED = 60 * 1024 * 1024
 MAX_MEMBER = 30 * 1024 * 1024
 MAX_RATIO = 200
+NOT_TEXT = N_("the file is neither UTF-8 nor Windows-1252 text – save it in Excel as “CSV UTF-8”")
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def _utf16(content: bytes) -> str:
     try:
         return content.decode("utf-16")
     except UnicodeDecodeError:
-        raise InvalidInput("file", "the file is neither UTF-8 nor Windows-1252 text") from None
+        raise InvalidInput("file", NOT_TEXT) from None
 
 
 def _delimiter(text: str) -> str:
@@ -188,19 +190,23 @@ def _decode(content: bytes) -> str:
     try:
         text = content.decode("cp1252")
     except UnicodeDecodeError:
-        raise InvalidInput("file", "the file is neither UTF-8 nor Windows-1252 text") from None
+        raise InvalidInput("file", NOT_TEXT) from None
     if _misread(text):
-        raise InvalidInput("file", "the file is neither UTF-8 nor Windows-1252 text")
+        raise InvalidInput("file", NOT_TEXT)
     return text
 
 
 # What German umlauts become when a Mac Roman (Š Ÿ § € … †) or DOS code page 850 („ ” ™) file
 # is read as Windows-1252, inside a word: "GebŸhr", "B”rse", "KŠmmerei". Windows-1252 text has
-# them only as quotes and signs, and a capital Š before lower-case letters never. The š and ž of
-# names ("Ivanišek", "Božena") are letters of their own, so they are no sign: a Mac Roman list
-# whose only umlaut is ö ("Bšrse") is read as it is, and its preview shows it.
+# them only as quotes and signs, and a capital Š before lower-case letters never.
 MISREAD = re.compile(r"(?<=[^\W\d_])[ŠŸ§€…†„”™](?=[^\W\d_])")
 UMLAUTS = set("äöüÄÖÜß")
+# Mac Roman's ö is Windows-1252's š, a letter of its own in names ("Dušan", "Ivanišek",
+# "Paškov"). Before r, s, h, f, g, d or c it is German ("Bšrse", "Lšsung", "Hšhe", "mšglich",
+# "mšchte"); before a vowel, k or v it is a name. The reading with more such words wins; one
+# with neither ("Kšln", "schšn") is read as Windows-1252, and its preview shows it.
+AS_OE = re.compile(r"š[rshfgdc]")
+AS_S = re.compile(r"š[aeiouykv]")
 
 
 def _misread(text: str) -> bool:
@@ -210,7 +216,7 @@ def _misread(text: str) -> bool:
     for found in MISREAD.finditer(text):
         if found.group() != "Š" or text[found.end()].islower():
             return True
-    return False
+    return len(AS_OE.findall(text)) > len(AS_S.findall(text))
 
 
 def _cell(text: str) -> str:

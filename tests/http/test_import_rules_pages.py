@@ -45,8 +45,9 @@ def test_a_list_in_another_encoding_is_refused_on_upload(
     before = dump(db)
     response = upload(client, board.id, "liste.csv", content, PAGE)
     assert response.status_code == 422
-    assert "Datei: die Datei ist weder UTF-8- noch Windows-1252-Text" in html.unescape(
-        response.text
+    assert (
+        "Datei: die Datei ist weder UTF-8- noch Windows-1252-Text – in Excel als „CSV UTF-8"
+        in html.unescape(response.text)
     )
     assert dump(db) == before
 
