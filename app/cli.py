@@ -37,6 +37,7 @@ from app.meetings import agenda
 from app.meetings import service as meetings
 from app.settings import get_settings
 from app.web import downloads
+from app.web.i18n import size_format
 
 # Typer's and Click's own words (panel titles, markers, the help option) in German as well.
 rich_utils.ARGUMENTS_PANEL_TITLE = "Argumente"
@@ -400,8 +401,9 @@ def _import_measures(
     except OSError as error:
         _fail(f"Die Datei lässt sich nicht lesen: {error}")
         return
-    if len(content) > get_settings().import_max_bytes:
-        _fail("Die Datei ist zu groß.")
+    limit = get_settings().import_max_bytes
+    if len(content) > limit:
+        _fail(f"Die Datei ist größer als {size_format(limit)} (LOTSENBOARD_IMPORT_MAX_BYTES).")
     db = _database()
     try:
         sheet = reading.read(content, file.name)

@@ -23,6 +23,7 @@ from app.web.deps import BoardDep
 from app.web.downloads import MEDIA_TYPES, content_disposition, slugify
 from app.web.htmx import render, see_other
 from app.web.i18n import gettext as _
+from app.web.i18n import size_format
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,7 +73,7 @@ def _field_names() -> list[tuple[str, str]]:
 
 def _page(request: Request, board: Board, *, status: int = 200, **context: Any) -> HTMLResponse:
     base = {"board": board, "error": "", "sheet": None, "token": "", "fields": _field_names()}
-    base["limit_kib"] = request.app.state.settings.import_max_bytes // 1024
+    base["limit"] = size_format(request.app.state.settings.import_max_bytes)
     return render(request, "imports/import.html", base | context, status_code=status)
 
 
@@ -95,7 +96,7 @@ async def import_upload(
     name = (file.filename or "liste")[:200]
     try:
         if len(content) > limit:
-            raise InvalidInput("file", "the file is larger than %(max)s KiB", max=limit // 1024)
+            raise InvalidInput("file", "the file is larger than %(max)s", max=size_format(limit))
         # Reading a workbook takes a while: not on the event loop.
         await run_in_threadpool(reading.read, content, name)
     except DomainError as error:

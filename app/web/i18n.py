@@ -174,5 +174,14 @@ def number_format(value: float | int) -> str:
     return format_decimal(value, locale=locale())
 
 
+def size_format(size: int) -> str:
+    """A file size as people read it: "5 MB", "1,5 MB", "200 KB" (units of 1024)."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            amount = format_decimal(round(size / factor, 1), format="#,##0.#", locale=locale())
+            return f"{amount} {unit}"
+    return f"{format_decimal(size, locale=locale())} Bytes"
+
+
 def language_name(language: str) -> str:
     return (Locale.parse(language).get_display_name(language) or language).capitalize()

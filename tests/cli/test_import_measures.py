@@ -87,7 +87,8 @@ def test_a_file_over_the_size_limit_is_refused_and_changes_nothing(
     get_settings.cache_clear()
     before = dump(db)
     refused = run("import", str(SAMPLE), "--board", str(board_id), code=2)
-    assert "zu groß" in refused and "Zeile" not in refused
+    assert "größer als 1 KB (LOTSENBOARD_IMPORT_MAX_BYTES)" in refused
+    assert "Zeile" not in refused
     refused = run("import", str(SAMPLE), "--board", str(board_id), "--dry-run", code=2)
-    assert "zu groß" in refused
+    assert "größer als 1 KB" in refused
     assert dump(db) == before

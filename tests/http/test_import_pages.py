@@ -153,7 +153,7 @@ HOSTILE: list[tuple[str, Callable[[], bytes], dict[str, Any], str]] = [
         "gross.csv",
         lambda: ("Titel;Beschreibung\r\n" + "Bauantrag online;digital\r\n" * 200).encode(),
         {"import_max_bytes": 2048},
-        "Datei: die Datei ist größer als 2 KiB",
+        "Datei: die Datei ist größer als 2 KB",
     ),
     ("bombe.xlsx", _zip_bomb, {}, "Datei: die Excel-Datei entpackt sich zu zu vielen Daten"),
     (
@@ -325,7 +325,7 @@ def test_the_import_has_its_own_size_limit_and_refuses_in_german_above_it(
     # limit, and above it the answer is the German page, never the API's English JSON.
     app = app_with(max_body_bytes=64 * 1024, import_max_bytes=200 * 1024)
     client = bearer(app, db, admin)
-    assert "höchstens 200 KiB" in client.get(f"/boards/{board.id}/import", headers=PAGE).text
+    assert "höchstens 200 KB" in client.get(f"/boards/{board.id}/import", headers=PAGE).text
     row = "Bauantrag online;digitale Akte\r\n"
     fits = ("Titel;Beschreibung\r\n" + row * 4000).encode()
     assert 64 * 1024 < len(fits) < 200 * 1024
@@ -339,7 +339,7 @@ def test_the_import_has_its_own_size_limit_and_refuses_in_german_above_it(
     before = dump(db)
     for size, status, text in [
         # Just above the limit: the import page says why.
-        (210 * 1024, 422, "Datei: die Datei ist größer als 200 KiB"),
+        (210 * 1024, 422, "Datei: die Datei ist größer als 200 KB"),
         # Far above it: refused before it is read, on the German error page.
         (600 * 1024, 413, "Das Formular oder die Datei ist zu groß."),
     ]:

@@ -80,3 +80,19 @@ def test_language_choice(
     cookie: str | None, accept: str | None, configured: str, expected: str
 ) -> None:
     assert i18n.pick_language(cookie, accept, configured) == expected
+
+
+@pytest.mark.parametrize(
+    ("size", "german", "english"),
+    [
+        (5 * 1024 * 1024, "5 MB", "5 MB"),
+        (1536 * 1024, "1,5 MB", "1.5 MB"),
+        (200 * 1024, "200 KB", "200 KB"),
+        (900, "900 Bytes", "900 Bytes"),
+    ],
+)
+def test_file_sizes_read_as_people_say_them(size: int, german: str, english: str) -> None:
+    with i18n.speaking("de"):
+        assert i18n.size_format(size) == german
+    with i18n.speaking("en"):
+        assert i18n.size_format(size) == english
