@@ -88,7 +88,10 @@ def _database() -> Database:
     # Changes made here reach open boards like any other (e.g. through PostgreSQL or Redis).
     handlers.install()
     return Database(
-        settings.resolved_database_url, broker=settings.broker, redis_url=settings.redis_url
+        settings.resolved_database_url,
+        broker=settings.broker,
+        redis_url=settings.redis_url,
+        redis_channel=settings.redis_channel(),
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
 
 from app import clock
+from app.settings import REDIS_CHANNEL
 
 # Stable constraint names, so migrations look the same on SQLite and PostgreSQL.
 SQLModel.metadata.naming_convention = {
@@ -28,6 +29,7 @@ SQLModel.metadata.naming_convention = {
 WRITE_OPTION = "lotsenboard_write"
 BROKER_INFO = "lotsenboard_broker"
 REDIS_INFO = "lotsenboard_redis_url"
+REDIS_CHANNEL_INFO = "lotsenboard_redis_channel"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -192,7 +194,12 @@ class Database:
     """One engine; sessions for reading and for writing."""
 
     def __init__(
-        self, url: str, *, broker: str = "auto", redis_url: str = "redis://127.0.0.1:6379/0"
+        self,
+        url: str,
+        *,
+        broker: str = "auto",
+        redis_url: str = "redis://127.0.0.1:6379/0",
+        redis_channel: str = REDIS_CHANNEL,
     ) -> None:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url)
@@ -203,6 +210,7 @@ class Database:
         # How committed events reach the websockets: see app/realtime/broker.py.
         self.broker = broker
         self.redis_url = redis_url
+        self.redis_channel = redis_channel
 
     @property
     def is_sqlite(self) -> bool:
@@ -210,7 +218,11 @@ class Database:
 
     def session(self, *, write: bool = False) -> Session:
         options = {WRITE_OPTION: True} if write else {}
-        info = {BROKER_INFO: self.broker, REDIS_INFO: self.redis_url}
+        info = {
+            BROKER_INFO: self.broker,
+            REDIS_INFO: self.redis_url,
+            REDIS_CHANNEL_INFO: self.redis_channel,
+        }
         return Session(self.engine, expire_on_commit=False, execution_options=options, info=info)
 
     def ping(self) -> None:

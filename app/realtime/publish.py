@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.db import BROKER_INFO, REDIS_INFO
+from app.db import BROKER_INFO, REDIS_CHANNEL_INFO, REDIS_INFO
 from app.events import names
 from app.events.models import Event, EventRead
 from app.realtime import guard, relay
@@ -48,6 +48,6 @@ def publish_committed(session: Session, events: Sequence[Event]) -> None:
         if note is None:
             continue
         if mode == "redis":
-            relay.publish_redis(session.info[REDIS_INFO], note)
+            relay.publish_redis(session.info[REDIS_INFO], session.info[REDIS_CHANNEL_INFO], note)
         elif mode == "memory":
             relay.hand_on(EventRead.model_validate(event))

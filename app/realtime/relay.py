@@ -24,6 +24,8 @@ from app.realtime.broker import LiveEvent, broker
 
 log = logging.getLogger("lotsenboard.realtime")
 
+# PostgreSQL's NOTIFY stays within its database; on Redis each instance has a channel of its
+# own (`Settings.redis_channel`).
 CHANNEL = "lotsenboard_events"
 # The "board" of a note about a department or lotse every board shows.
 EVERY_BOARD = 0
@@ -51,10 +53,10 @@ def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
-def publish_redis(url: str, text: str) -> None:
+def publish_redis(url: str, channel: str, text: str) -> None:
     """Announce a committed event on Redis; a Redis outage must not fail the change itself."""
     try:
-        _redis(url).publish(CHANNEL, text)
+        _redis(url).publish(channel, text)
     except redis.RedisError:
         log.warning("could not announce %s on Redis", text)
 
@@ -92,7 +94,7 @@ class Relay:
         client = aioredis.from_url(self.db.redis_url)
         try:
             pubsub = client.pubsub()
-            await pubsub.subscribe(CHANNEL)
+            await pubsub.subscribe(self.db.redis_channel)
             async for message in pubsub.listen():
                 if message.get("type") == "message":
                     await self._deliver(message["data"].decode())

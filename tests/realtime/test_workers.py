@@ -22,11 +22,8 @@ from tests.live import serving
 
 BROKERS = ["redis", "postgres"] if ENGINE == "postgres" else ["redis"]
 
-# One xdist worker runs these one after the other. Redis pub/sub has one channel
-# (lotsenboard_events) for the whole Redis server, whatever database the URL names: two such
-# servers at once would relay each other's notes ("1:3" is a board and seq in both test
-# databases) and send stray refreshes. It also keeps two of these two-process servers from
-# crowding the two cores at once.
+# One xdist worker runs these one after the other: two of these two-process servers would
+# crowd the two cores. (Their Redis channels are apart: each has its own secret key.)
 pytestmark = pytest.mark.xdist_group("redis")
 
 
@@ -37,7 +34,7 @@ def two_workers(
     env = {
         "LOTSENBOARD_DATABASE_URL": database_url,
         "LOTSENBOARD_DATA_DIR": str(tmp_path),
-        "LOTSENBOARD_SECRET_KEY": "workers",
+        "LOTSENBOARD_SECRET_KEY": f"workers-{tmp_path.name}",
         "LOTSENBOARD_BROKER": request.param,
     }
     with serving(env, workers=2, log_path=tmp_path / "server.log") as url:
