@@ -4,6 +4,7 @@ query per card (the benchmark in bench/ measures the time; this guards the shape
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app import clock
 from app.accounts import tokens
 from app.boards import service as boards
 from app.cards import service as cards
@@ -76,17 +78,26 @@ def _board(session: Session, size: int) -> tuple[int, str]:
     return board.id or 0, screen
 
 
+def _minute() -> datetime:
+    return clock.now().replace(second=0, microsecond=0)
+
+
 def _queries(app: FastAPI, client: TestClient, path: str, **headers: str) -> tuple[int, int]:
     """The queries of a rendered answer, and of the same answer kept (app.web.answers)."""
     db: Database = app.state.db
     client.get(path, headers=headers)  # a first view may keep the view chosen: not counted
-    answers.clear()
-    found = []
-    for _render_then_kept in range(2):
-        with counted(db.engine) as statements:
-            response = client.get(path, headers=headers)
-        assert response.status_code == 200, (path, response.status_code)
-        found.append(len(statements))
+    for _attempt in range(3):
+        # A kept answer is kept for its minute: both views within one, or measure again.
+        minute = _minute()
+        answers.clear()
+        found = []
+        for _render_then_kept in range(2):
+            with counted(db.engine) as statements:
+                response = client.get(path, headers=headers)
+            assert response.status_code == 200, (path, response.status_code)
+            found.append(len(statements))
+        if _minute() == minute:
+            break
     rendered, kept = found
     assert kept < rendered, (path, rendered, kept)
     return rendered, kept

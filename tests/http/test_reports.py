@@ -43,8 +43,16 @@ API = "/api/v1"
 PAGE = {"Accept": "text/html"}
 
 
-# One moment for the whole history, so that "10 days" is exactly 10 days.
+# One moment for the whole history, so that "10 days" is exactly 10 days; taken as each test
+# begins, since the app counts time in work up to its own now (a module-wide moment was a
+# quarter of an hour old by the time a slow run reached the last test).
 ANCHOR = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _anchor() -> None:
+    global ANCHOR
+    ANCHOR = datetime.now(UTC).replace(microsecond=0)
 
 
 @contextmanager
