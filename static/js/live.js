@@ -20,6 +20,7 @@
   let attempts = 0;
   let failedOpens = 0;
   let polling = false;
+  let serverDown = false;
   let pollTimer = null;
   let retryTimer = null;
   let lastHeard = 0;
@@ -145,6 +146,7 @@
     if (etag) headers["If-None-Match"] = etag;
     return fetch(url, { headers: headers, cache: "no-store", credentials: "same-origin" })
       .then(function (response) {
+        reachable(response.status < 500);
         if (response.status === 304) return [];
         if (response.status === 401 || response.status === 404) {
           gone();
@@ -172,7 +174,22 @@
           if (head > lastSeq) return catchUp();
           return null;
         });
+      }, function (error) {
+        reachable(false);
+        throw error;
       });
+  }
+
+  function reachable(answered) {
+    // A server that answers again after polls went unanswered was restarted (an update, a
+    // reboot of the town hall's server): the screen goes live at once, not a minute later.
+    // Polling that never failed (a proxy without websockets) keeps its slow retry.
+    if (!answered) {
+      serverDown = true;
+    } else if (serverDown) {
+      serverDown = false;
+      if (polling && !socket) connect();
+    }
   }
 
   function fetchStates(ids, phases) {
