@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any, NoReturn
 
 from argon2 import PasswordHasher
@@ -30,8 +31,14 @@ from app.people.models import Lotse
 from app.settings import Settings
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@cache
+def unknown_user_hash() -> str:
+    """Verified against when the email is unknown, so both cases take the same time; made
+    by the server's read-ahead (app/reports/warm.py), not by every command (a hash takes 0.15 s)."""
+    return _hasher.hash(secrets.token_hex(16))
+
 
 USER_CREATED = "user.created"
 USER_UPDATED = "user.updated"
@@ -249,7 +256,7 @@ def authenticate(
     email = email.strip().lower()
     throttle(session, email=email, ip=ip, settings=settings)
     user = find_user(session, email=email)
-    valid = _verify(user.password_hash if user else _DUMMY_HASH, password)
+    valid = _verify(user.password_hash if user else unknown_user_hash(), password)
     if user is None or not valid or not user.active:
         record_failure(session, email=email, ip=ip)
     clear_failures(session, email=email, ip=ip)

@@ -12,6 +12,7 @@ from sqlmodel import col, func, select
 from starlette.routing import NoMatchFound
 
 from app import clock
+from app.accounts import service as accounts
 from app.boards.models import Board
 from app.db import Database
 from app.events.models import Event
@@ -35,6 +36,7 @@ def start_up(db: Database, stop: threading.Event) -> None:
         templating.load_templates()
     except Exception:
         log.exception("compiling the templates ahead failed")
+    accounts.unknown_user_hash()  # else the first login with an unknown address takes longer
     warm(db, stop)
 
 
