@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app import clock
 from app.accounts import members, tokens
 from app.accounts import service as accounts
 from app.accounts.models import Role
@@ -32,10 +33,15 @@ def test_an_unchanged_board_is_answered_from_memory_as_a_fresh_render_would(
         f"/api/v1/boards/{board.id}/cards?q=Bau",
     )
     for path in paths:
-        first = client.get(path)
-        assert first.status_code == 200, path
-        hits = answers.hits
-        again = client.get(path)
+        for _attempt in range(3):
+            # An answer is kept for its minute: both requests within one, or ask again.
+            minute = clock.now().replace(second=0, microsecond=0)
+            first = client.get(path)
+            assert first.status_code == 200, path
+            hits = answers.hits
+            again = client.get(path)
+            if clock.now().replace(second=0, microsecond=0) == minute:
+                break
         assert answers.hits == hits + 1, path
         assert again.content == first.content, path
         assert dict(again.headers) == dict(first.headers), path
