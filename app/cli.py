@@ -88,10 +88,7 @@ def _database() -> Database:
     # Changes made here reach open boards like any other (e.g. through PostgreSQL or Redis).
     handlers.install()
     return Database(
-        settings.resolved_database_url,
-        broker=settings.broker,
-        redis_url=settings.redis_url,
-        redis_channel=settings.redis_channel(),
+        settings.resolved_database_url, broker=settings.broker, redis_url=settings.redis_url
     )
 
 

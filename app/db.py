@@ -1,6 +1,7 @@
 """Engine, metadata conventions, the UTC timestamp type and the session dependency."""
 
 import fcntl
+import hashlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,7 +16,6 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
 
 from app import clock
-from app.settings import REDIS_CHANNEL
 
 # Stable constraint names, so migrations look the same on SQLite and PostgreSQL.
 SQLModel.metadata.naming_convention = {
@@ -65,6 +65,18 @@ def normalize_url(url: str) -> str:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def redis_channel(url: str) -> str:
+    """Redis pub/sub ignores the database number in the Redis URL: instances sharing a Redis
+    server (a test and a production board) keep apart by a channel named after their database,
+    which every worker and command of one instance names alike (else they would not share
+    its data). Hashed: the name shows nothing of the database."""
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        parsed = parsed.set(database=str(Path(parsed.database).resolve()))
+    identity = parsed.render_as_string(hide_password=True).encode()
+    return f"lotsenboard_events.{hashlib.sha256(identity).hexdigest()[:16]}"
 
 
 WRITER_INFO = "lotsenboard_writer"
@@ -199,7 +211,6 @@ class Database:
         *,
         broker: str = "auto",
         redis_url: str = "redis://127.0.0.1:6379/0",
-        redis_channel: str = REDIS_CHANNEL,
     ) -> None:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url)
@@ -210,7 +221,7 @@ class Database:
         # How committed events reach the websockets: see app/realtime/broker.py.
         self.broker = broker
         self.redis_url = redis_url
-        self.redis_channel = redis_channel
+        self.redis_channel = redis_channel(self.url)
 
     @property
     def is_sqlite(self) -> bool:

@@ -147,10 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = Database(
-        settings.resolved_database_url,
-        broker=settings.broker,
-        redis_url=settings.redis_url,
-        redis_channel=settings.redis_channel(),
+        settings.resolved_database_url, broker=settings.broker, redis_url=settings.redis_url
     )
     app.add_middleware(realtime_ws.BoardSockets)
     app.add_middleware(LanguageMiddleware, configured=settings.language)

@@ -1,6 +1,5 @@
 """Runtime configuration, read from `LOTSENBOARD_*` environment variables."""
 
-import hashlib
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -8,8 +7,6 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-REDIS_CHANNEL = "lotsenboard_events"
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 
@@ -236,15 +233,6 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
-
-    def redis_channel(self) -> str:
-        """Redis pub/sub ignores the database number in the URL: instances sharing a Redis
-        server keep apart by a channel of their own, which every worker and command of one
-        instance (they share its secret key) agrees on."""
-        if self.broker != "redis":
-            return REDIS_CHANNEL  # unused; no key file made for it
-        digest = hashlib.sha256(b"lotsenboard-live:" + self.resolved_secret_key().encode())
-        return f"{REDIS_CHANNEL}.{digest.hexdigest()[:16]}"
 
     def resolved_secret_key(self) -> str:
         """The configured key, else one generated on first use and kept in data_dir."""

@@ -25,7 +25,7 @@ from app.realtime.broker import LiveEvent, broker
 log = logging.getLogger("lotsenboard.realtime")
 
 # PostgreSQL's NOTIFY stays within its database; on Redis each instance has a channel of its
-# own (`Settings.redis_channel`).
+# own (`app.db.redis_channel`).
 CHANNEL = "lotsenboard_events"
 # The "board" of a note about a department or lotse every board shows.
 EVERY_BOARD = 0

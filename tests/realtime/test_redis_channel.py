@@ -11,49 +11,40 @@ from pathlib import Path
 import pytest
 import redis
 
-from app.db import Database
+from app.db import Database, redis_channel
 from app.people import service as people
 from app.people.models import DepartmentUpdate
-from app.settings import Settings
 from tests.factories import make_board, make_department
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-def instance(secret: str, data_dir: Path) -> Settings:
-    return Settings(broker="redis", secret_key=secret, data_dir=data_dir, redis_url=REDIS_URL)
-
-
-def test_every_worker_of_an_instance_agrees_on_its_channel_and_others_differ(
-    tmp_path: Path,
+def test_every_worker_and_command_of_an_instance_agrees_on_its_channel_and_others_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    one, same, other = (
-        instance("rathaus-produktion", tmp_path).redis_channel(),
-        instance("rathaus-produktion", tmp_path / "zweiter-server").redis_channel(),
-        instance("rathaus-test", tmp_path).redis_channel(),
-    )
-    assert one == same != other
-    assert one.startswith("lotsenboard_events.") and "rathaus" not in one  # the key stays secret
-    # Generated keys live in the data directory: workers sharing it share the channel.
-    shared = tmp_path / "geteilt"
-    generated = Settings(broker="redis", data_dir=shared).redis_channel()
-    assert Settings(broker="redis", data_dir=shared).redis_channel() == generated != one
+    production = f"sqlite:///{tmp_path / 'produktion' / 'lotsenboard.db'}"
+    monkeypatch.chdir(tmp_path)  # a command run beside the data directory names it relatively
+    same = "sqlite:///produktion/lotsenboard.db"
+    test = f"sqlite:///{tmp_path / 'test' / 'lotsenboard.db'}"
+    assert redis_channel(production) == redis_channel(same) != redis_channel(test)
+    server = "postgresql://lotsenboard:geheim@db.rathaus.local/lotsenboard"
+    assert redis_channel(server) == redis_channel(server.replace("geheim", "neu"))
+    assert redis_channel(server) != redis_channel(server.replace("/lotsenboard", "/test"))
+    channel = redis_channel(server)
+    assert channel.startswith("lotsenboard_events.")
+    assert "rathaus" not in channel and "geheim" not in channel
 
 
 def test_notes_of_one_instance_do_not_reach_another_on_the_same_redis(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, db: Database
 ) -> None:
-    production, test = instance("produktion", tmp_path), instance("test", tmp_path)
+    # The test database (emptied afterwards by `db`), announcing through Redis.
+    announcing = Database(database_url, broker="redis", redis_url=REDIS_URL)
+    other = redis_channel(f"sqlite:///{tmp_path / 'test.db'}")  # another instance's
     listener = redis.Redis.from_url(REDIS_URL).pubsub(ignore_subscribe_messages=True)
-    listener.subscribe(production.redis_channel(), test.redis_channel())
-    db = Database(
-        database_url,
-        broker="redis",
-        redis_url=REDIS_URL,
-        redis_channel=production.redis_channel(),
-    )
+    listener.subscribe(announcing.redis_channel, other)
     try:
-        with db.session() as session:
+        with announcing.session() as session:
             board = make_board(session, name="Maßnahmen 2027")  # a board event
             department = make_department(session, name="Bauamt", code="BA")
             people.update_department(  # a new name shows on every board
@@ -72,15 +63,8 @@ def test_notes_of_one_instance_do_not_reach_another_on_the_same_redis(
                 quiet_until = time.monotonic() + 1
     finally:
         listener.close()
-        db.dispose()
+        announcing.dispose()
     channels = {channel for channel, _note in heard}
-    assert channels == {production.redis_channel()}, heard
+    assert channels == {announcing.redis_channel}, heard
     assert any(note.startswith(f"{board.id}:") for _channel, note in heard)
     assert any(note.startswith("0:") for _channel, note in heard)
-
-
-@pytest.fixture(autouse=True)
-def _no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The suite's own settings must not decide which instance these are.
-    for name in ("LOTSENBOARD_SECRET_KEY", "LOTSENBOARD_BROKER", "LOTSENBOARD_REDIS_URL"):
-        monkeypatch.delenv(name, raising=False)

@@ -23,7 +23,7 @@ from tests.live import serving
 BROKERS = ["redis", "postgres"] if ENGINE == "postgres" else ["redis"]
 
 # One xdist worker runs these one after the other: two of these two-process servers would
-# crowd the two cores. (Their Redis channels are apart: each has its own secret key.)
+# crowd the two cores. (Their Redis channels are apart: each has a database of its own.)
 pytestmark = pytest.mark.xdist_group("redis")
 
 
@@ -34,7 +34,7 @@ def two_workers(
     env = {
         "LOTSENBOARD_DATABASE_URL": database_url,
         "LOTSENBOARD_DATA_DIR": str(tmp_path),
-        "LOTSENBOARD_SECRET_KEY": f"workers-{tmp_path.name}",
+        "LOTSENBOARD_SECRET_KEY": "workers",
         "LOTSENBOARD_BROKER": request.param,
     }
     with serving(env, workers=2, log_path=tmp_path / "server.log") as url:
