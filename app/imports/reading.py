@@ -202,10 +202,11 @@ def _decode(content: bytes) -> str:
 MISREAD = re.compile(r"(?<=[^\W\d_])[ŠŸ§€…†„”™](?=[^\W\d_])")
 UMLAUTS = set("äöüÄÖÜß")
 # Mac Roman's ö is Windows-1252's š, a letter of its own in names ("Dušan", "Ivanišek",
-# "Paškov"). Before r, s, h, f, g, d or c it is German ("Bšrse", "Lšsung", "Hšhe", "mšglich",
-# "mšchte"); before a vowel, k or v it is a name. The reading with more such words wins; one
-# with neither ("Kšln", "schšn") is read as Windows-1252, and its preview shows it.
-AS_OE = re.compile(r"š[rshfgdc]")
+# "Paškov"). Before r, s, h, f, g, d, ch or ck it is German ("Bšrse", "Lšsung", "Hšhe",
+# "mšglich", "mšchte", "Stšcke"); before a vowel, k or v it is a name, and so before a lone c:
+# Windows writes the ć of "Mišćević" as c. The reading with more such words wins; one with
+# neither ("Kšln", "schšn") is read as Windows-1252, and its preview shows it.
+AS_OE = re.compile(r"š(?:[rshfgd]|c[hk])")
 AS_S = re.compile(r"š[aeiouykv]")
 
 

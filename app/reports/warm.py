@@ -32,11 +32,11 @@ def build_routes(app: FastAPI) -> None:
 
 def start_up(db: Database, stop: threading.Event) -> None:
     """What a server reads ahead once it has started, in the order first visitors need it."""
+    accounts.unknown_user_hash()  # else the first login with an unknown address takes longer
     try:
         templating.load_templates()
     except Exception:
         log.exception("compiling the templates ahead failed")
-    accounts.unknown_user_hash()  # else the first login with an unknown address takes longer
     warm(db, stop)
 
 

@@ -175,10 +175,12 @@ def number_format(value: float | int) -> str:
 
 
 def size_format(size: int) -> str:
-    """A file size as people read it: "5 MB", "1,5 MB", "200 KB" (units of 1024)."""
+    """A file size as people read it: "5 MB", "1,5 MB", "200 KB" (units of 1024), rounded
+    down: a limit is never shown larger than it is."""
     for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
         if size >= factor:
-            amount = format_decimal(round(size / factor, 1), format="#,##0.#", locale=locale())
+            tenths = size * 10 // factor
+            amount = format_decimal(tenths / 10, format="#,##0.#", locale=locale())
             return f"{amount} {unit}"
     return f"{format_decimal(size, locale=locale())} Bytes"
 

@@ -156,10 +156,11 @@
 
   document.addEventListener("htmx:afterSwap", function (event) {
     // htmx wires swapped-in content only when it settles (later still on a busy machine): a
-    // form sent before that (the next quick-add title) would go as a page load.
-    let swapped = event.detail.target;
-    if (swapped && !swapped.isConnected) swapped = swapped.id ? document.getElementById(swapped.id) : null;
-    if (swapped && typeof htmx !== "undefined") htmx.process(swapped);
+    // form sent before that (the next quick-add title) would go as a page load. The event
+    // comes from each element swapped in, out-of-band ones too.
+    if (event.target instanceof Element && event.target.isConnected && typeof htmx !== "undefined") {
+      htmx.process(event.target);
+    }
   });
 
   document.addEventListener("htmx:afterSettle", function (event) {

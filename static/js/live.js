@@ -146,15 +146,25 @@
     if (etag) headers["If-None-Match"] = etag;
     return fetch(url, { headers: headers, cache: "no-store", credentials: "same-origin" })
       .then(function (response) {
-        reachable(response.status < 500);
-        if (response.status === 304) return [];
+        if (response.status >= 500) reachable(false);
+        if (response.status === 304) {
+          reachable(true);
+          return [];
+        }
         if (response.status === 401 || response.status === 404) {
           gone();
           return [];
         }
         if (!response.ok) throw new Error("events: HTTP " + response.status);
         etag = response.headers.get("ETag") || "";
-        return response.json();
+        // Only the log's own answer counts: a proxy's login or maintenance page is no sign.
+        return response.json().then(function (events) {
+          reachable(true);
+          return events;
+        });
+      }, function (error) {
+        reachable(false); // no answer at all
+        throw error;
       })
       .then(function (events) {
         if (!events.length || lastSeq !== after) return null;
@@ -174,16 +184,13 @@
           if (head > lastSeq) return catchUp();
           return null;
         });
-      }, function (error) {
-        reachable(false);
-        throw error;
       });
   }
 
   function reachable(answered) {
-    // A server that answers again after polls went unanswered was restarted (an update, a
-    // reboot of the town hall's server): the screen goes live at once, not a minute later.
-    // Polling that never failed (a proxy without websockets) keeps its slow retry.
+    // A server that answers again after polls went unanswered or failed was restarted (an
+    // update, a reboot of the town hall's server): the screen goes live at once, not a minute
+    // later. Polling that never failed (a proxy without websockets) keeps its slow retry.
     if (!answered) {
       serverDown = true;
     } else if (serverDown) {

@@ -82,7 +82,7 @@ def test_a_title_typed_the_moment_the_board_is_swapped_in_is_still_added_in_plac
     # Enter before it used to submit the form natively: a full page load that lost the field.
     ids = seed(db)
     page.goto(f"{live_server.url}/boards/{ids['board']}")
-    page.evaluate("htmx.config.defaultSettleDelay = 3000")
+    page.evaluate("htmx.config.defaultSettleDelay = 10000")
     page.evaluate("window.sameDocument = true")
     phase = page.locator(f"#phase-{ids['first']}")
     field = page.locator(f"#phase-{ids['first']}-new")

@@ -89,6 +89,8 @@ def test_language_choice(
         (1536 * 1024, "1,5 MB", "1.5 MB"),
         (200 * 1024, "200 KB", "200 KB"),
         (900, "900 Bytes", "900 Bytes"),
+        (2_067_152, "1,9 MB", "1.9 MB"),  # 1.97: never shown as more than it is
+        (1024 * 1024 - 1, "1.023,9 KB", "1,023.9 KB"),
     ],
 )
 def test_file_sizes_read_as_people_say_them(size: int, german: str, english: str) -> None:
