@@ -1,7 +1,6 @@
 """Engine, metadata conventions, the UTC timestamp type and the session dependency."""
 
 import fcntl
-import hashlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,7 +28,6 @@ SQLModel.metadata.naming_convention = {
 WRITE_OPTION = "lotsenboard_write"
 BROKER_INFO = "lotsenboard_broker"
 REDIS_INFO = "lotsenboard_redis_url"
-REDIS_CHANNEL_INFO = "lotsenboard_redis_channel"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -65,18 +63,6 @@ def normalize_url(url: str) -> str:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
-
-
-def redis_channel(url: str) -> str:
-    """Redis pub/sub ignores the database number in the Redis URL: instances sharing a Redis
-    server (a test and a production board) keep apart by a channel named after their database,
-    which every worker and command of one instance names alike (else they would not share
-    its data). Hashed: the name shows nothing of the database."""
-    parsed = make_url(url)
-    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
-        parsed = parsed.set(database=str(Path(parsed.database).resolve()))
-    identity = parsed.render_as_string(hide_password=True).encode()
-    return f"lotsenboard_events.{hashlib.sha256(identity).hexdigest()[:16]}"
 
 
 WRITER_INFO = "lotsenboard_writer"
@@ -221,7 +207,6 @@ class Database:
         # How committed events reach the websockets: see app/realtime/broker.py.
         self.broker = broker
         self.redis_url = redis_url
-        self.redis_channel = redis_channel(self.url)
 
     @property
     def is_sqlite(self) -> bool:
@@ -229,11 +214,7 @@ class Database:
 
     def session(self, *, write: bool = False) -> Session:
         options = {WRITE_OPTION: True} if write else {}
-        info = {
-            BROKER_INFO: self.broker,
-            REDIS_INFO: self.redis_url,
-            REDIS_CHANNEL_INFO: self.redis_channel,
-        }
+        info = {BROKER_INFO: self.broker, REDIS_INFO: self.redis_url}
         return Session(self.engine, expire_on_commit=False, execution_options=options, info=info)
 
     def ping(self) -> None:

@@ -27,6 +27,7 @@ from app.meetings.models import (
 )
 from app.pages.models import Feedback, SiteText
 from app.people.models import Department, Lotse
+from app.realtime.models import Instance
 
 metadata = SQLModel.metadata
 
@@ -45,6 +46,7 @@ __all__ = [
     "DigestSubscription",
     "Event",
     "Feedback",
+    "Instance",
     "JobLease",
     "LoginFailure",
     "LoginSession",

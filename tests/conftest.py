@@ -3,8 +3,8 @@
 Each pytest process migrates one fresh database of its own; every test starts from empty
 tables. Under pytest-xdist (`make test` runs two workers) that is one database per worker, so
 tests in different workers never see each other's rows, nor (on PostgreSQL, where
-LISTEN/NOTIFY is per database) each other's live-update notes. Redis has one channel for the
-whole server: tests that use it share an xdist_group (see tests/realtime/test_workers.py).
+LISTEN/NOTIFY is per database, and on Redis each database's key names its channel) each
+other's live-update notes.
 """
 
 import os

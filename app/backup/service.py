@@ -32,8 +32,9 @@ from app.models import metadata
 
 FORMAT = "lotsenboard-backup"
 VERSION = 1
-# Security state, not data: a restored instance starts without logins or pending resets.
-LEFT_OUT = {"login_session", "password_reset", "login_failure", "job_lease"}
+# Security state, not data: a restored instance starts without logins or pending resets, and
+# with a key of its own (app/realtime/instance.py).
+LEFT_OUT = {"login_session", "password_reset", "login_failure", "job_lease", "instance"}
 # Secrets that let someone in: only with `with_accounts`.
 ACCOUNT_SECRETS = {"api_token"}
 # Filled by the migrations themselves (the default categories): the backup's rows replace them.

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.db import BROKER_INFO, REDIS_CHANNEL_INFO, REDIS_INFO
+from app.db import BROKER_INFO, REDIS_INFO
 from app.events import names
 from app.events.models import Event, EventRead
-from app.realtime import guard, relay
+from app.realtime import guard, instance, relay
 
 
 def _note_of(event: Event) -> str | None:
@@ -48,6 +48,7 @@ def publish_committed(session: Session, events: Sequence[Event]) -> None:
         if note is None:
             continue
         if mode == "redis":
-            relay.publish_redis(session.info[REDIS_INFO], session.info[REDIS_CHANNEL_INFO], note)
+            channel = instance.redis_channel(session.get_bind().engine)
+            relay.publish_redis(session.info[REDIS_INFO], channel, note)
         elif mode == "memory":
             relay.hand_on(EventRead.model_validate(event))

@@ -19,13 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from app.db import Database
 from app.events import names
 from app.events.models import Event, EventRead
-from app.realtime import guard
+from app.realtime import guard, instance
 from app.realtime.broker import LiveEvent, broker
 
 log = logging.getLogger("lotsenboard.realtime")
 
-# PostgreSQL's NOTIFY stays within its database; on Redis each instance has a channel of its
-# own (`app.db.redis_channel`).
+# PostgreSQL's NOTIFY stays within its database; on Redis each installation has a channel of
+# its own (app/realtime/instance.py).
 CHANNEL = "lotsenboard_events"
 # The "board" of a note about a department or lotse every board shows.
 EVERY_BOARD = 0
@@ -94,7 +94,8 @@ class Relay:
         client = aioredis.from_url(self.db.redis_url)
         try:
             pubsub = client.pubsub()
-            await pubsub.subscribe(self.db.redis_channel)
+            channel = await run_in_threadpool(instance.redis_channel, self.db.engine)
+            await pubsub.subscribe(channel)
             async for message in pubsub.listen():
                 if message.get("type") == "message":
                     await self._deliver(message["data"].decode())

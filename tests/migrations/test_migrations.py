@@ -27,6 +27,7 @@ TABLES = {
     "card_tag",
     "event",
     "feedback",
+    "instance",
     "site_text",
     "user",
     "login_session",

@@ -23,7 +23,7 @@ from tests.live import serving
 BROKERS = ["redis", "postgres"] if ENGINE == "postgres" else ["redis"]
 
 # One xdist worker runs these one after the other: two of these two-process servers would
-# crowd the two cores. (Their Redis channels are apart: each has a database of its own.)
+# crowd the two cores.
 pytestmark = pytest.mark.xdist_group("redis")
 
 
