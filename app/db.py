@@ -192,11 +192,7 @@ class Database:
     """One engine; sessions for reading and for writing."""
 
     def __init__(
-        self,
-        url: str,
-        *,
-        broker: str = "auto",
-        redis_url: str = "redis://127.0.0.1:6379/0",
+        self, url: str, *, broker: str = "auto", redis_url: str = "redis://127.0.0.1:6379/0"
     ) -> None:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url)
