@@ -122,16 +122,17 @@ def _refuse(session: Session, user: User | None, lotse: Lotse | None) -> None:
 
 def _end_account(session: Session, user: User, emails: Iterable[str]) -> None:
     """Logins and tokens end; reset links, saved views and failed-login records go."""
-    now = clock.now()
-    for model in (LoginSession, ApiToken):
-        session.execute(
-            update(model)
-            .where(col(model.user_id) == user.id, col(model.revoked_at).is_(None))
-            .values(revoked_at=now)
-        )
-    # The provider's tokens hold her name and address, encoded where no search finds them.
+    # An ended login keeps no provider token (it holds her name and address, encoded where no
+    # search finds them); every way a login ends drops it.
     session.execute(
-        update(LoginSession).where(col(LoginSession.user_id) == user.id).values(id_token=None)
+        update(LoginSession)
+        .where(col(LoginSession.user_id) == user.id, col(LoginSession.revoked_at).is_(None))
+        .values(**accounts.ended_values())
+    )
+    session.execute(
+        update(ApiToken)
+        .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=clock.now())
     )
     session.execute(delete(PasswordReset).where(col(PasswordReset.user_id) == user.id))
     session.execute(delete(SavedView).where(col(SavedView.user_id) == user.id))

@@ -25,8 +25,8 @@ from app.realtime.broker import LiveEvent, broker
 log = logging.getLogger("lotsenboard.realtime")
 
 # PostgreSQL's NOTIFY stays within its database; on Redis each installation has a channel of
-# its own (app/realtime/instance.py).
-CHANNEL = "lotsenboard_events"
+# its own, named after this one (app/realtime/instance.py).
+CHANNEL = instance.CHANNEL
 # The "board" of a note about a department or lotse every board shows.
 EVERY_BOARD = 0
 # The "board" of a note about an instance-wide access change (seq in the instance's stream).
